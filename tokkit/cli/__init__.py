@@ -1,0 +1,50 @@
+"""The `tokkit` command line: parse, call, print."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+import tokkit
+from tokkit.cli.evaluate import evaluate_cmd
+
+app = typer.Typer(
+    name="tokkit",
+    help="Tokenizer analysis and surgery: train, evaluate, attack and transplant tokenizers.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.command("evaluate")(evaluate_cmd)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tokkit {tokkit.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging on stderr (-vv: debug).")] = 0,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """tokkit: tokenizer analysis and surgery."""
+    from rich.logging import RichHandler
+
+    from tokkit.cli._output import err
+
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
+    for noisy in ("transformers", "huggingface_hub", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(max(level, logging.ERROR))
+
+
+def main() -> None:
+    app()

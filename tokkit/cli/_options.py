@@ -1,0 +1,28 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokkit.cli._output import OutputFormat
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="How to print results on stdout."),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace outputs that already exist.")]
+OutputFileOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", dir_okay=False, help="Also write the table to FILE (.csv, .json, .md, .parquet)."),
+]
+TrustRemoteCodeOpt = Annotated[
+    bool,
+    typer.Option("--trust-remote-code", help="Allow custom code from a hub repository (off by default)."),
+]
+TiktokenPatternOpt = Annotated[
+    str | None,
+    typer.Option(help="Pre-tokenization regex (or cl100k_base/o200k_base/r50k_base) for .tiktoken files."),
+]

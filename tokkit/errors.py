@@ -1,0 +1,23 @@
+"""The one error family tokkit raises for bad input; the CLI maps it to one stderr line and exit 2."""
+
+from __future__ import annotations
+
+
+class TokkitError(Exception):
+    """A problem with the user's input, with an optional hint saying what to do."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class InputError(TokkitError):
+    """A file, directory or value the user gave cannot be used."""
+
+
+class IncompatibleInputsError(TokkitError):
+    """Inputs are fine one by one but cannot be used together (e.g. unequal parallel files)."""
+
+
+class OutputExistsError(TokkitError):
+    """An output path exists and --force was not given."""

@@ -1,0 +1,113 @@
+"""Tokenization metrics as pure functions over counts and offset arrays.
+
+Every function documents its definition; none reads files or prints.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+# Unicode White_Space code points (as `str.isspace` sees them), used to find words vectorised.
+_WHITESPACE = np.array(sorted(cp for cp in range(0x3001) if chr(cp).isspace()), dtype=np.uint32)
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, or NaN when the denominator is zero."""
+    return numerator / denominator if denominator else math.nan
+
+
+def renyi_entropy(counts: np.ndarray, alpha: float) -> float:
+    """Rényi entropy in bits of the distribution p_i = counts_i / sum(counts).
+
+    H_α(p) = 1/(1-α) · log2 Σ p_i^α for α ≠ 1, and the Shannon entropy -Σ p_i log2 p_i at α = 1
+    (its limit). Zero counts are ignored. An empty distribution has entropy NaN.
+    """
+    if alpha < 0:
+        raise ValueError(f"alpha must be >= 0, got {alpha}")
+    c = np.asarray(counts, dtype=np.float64)
+    c = c[c > 0]
+    if c.size == 0:
+        return math.nan
+    p = c / c.sum()
+    if abs(alpha - 1.0) < 1e-12:
+        return float(-(p * np.log2(p)).sum())
+    if alpha == 0:
+        return math.log2(p.size)
+    # log-sum-exp in base 2 keeps large alpha stable: log2 Σ 2^(α log2 p_i)
+    a = alpha * np.log2(p)
+    m = a.max()
+    return float((m + math.log2(np.exp2(a - m).sum())) / (1.0 - alpha))
+
+
+def renyi_efficiency(counts: np.ndarray, alpha: float = 2.5) -> float:
+    """Rényi efficiency (Zouhar et al. 2023): H_α(p) / H_0(p) = H_α(p) / log2 |V_used|.
+
+    |V_used| is the number of token types with a non-zero count, as in tokenization-scorer.
+    The value lies in [0, 1]; it is 1 for a uniform distribution and NaN when fewer than two
+    types occur. At α = 1 it is the Shannon efficiency (continuous in α).
+    """
+    n_types = int(np.count_nonzero(np.asarray(counts)))
+    if n_types < 2:
+        return math.nan
+    return renyi_entropy(counts, alpha) / math.log2(n_types)
+
+
+def token_premiums(n_tokens: Mapping[str, int], *, reference: str) -> dict[str, float]:
+    """Token premium of each language on a parallel corpus: CTC(lang) / CTC(reference).
+
+    CTC is the corpus token count (Petrov et al. 2023; Arnett et al. 2025). A premium of 1.5
+    means the language needs 50% more tokens than the reference for the same content.
+    """
+    if reference not in n_tokens:
+        raise ValueError(f"reference {reference!r} not among {sorted(n_tokens)}")
+    ref = n_tokens[reference]
+    return {lang: ratio(n, ref) for lang, n in n_tokens.items()}
+
+
+def word_spans(codepoints: np.ndarray, *, per_character: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) indices of the words in a text given as code points.
+
+    Words are maximal runs of non-whitespace characters; with `per_character`, every
+    non-whitespace character is its own word (for languages written without spaces).
+    """
+    is_space = np.isin(codepoints, _WHITESPACE)
+    if per_character:
+        starts = np.flatnonzero(~is_space)
+        return starts, starts + 1
+    is_word = (~is_space).astype(np.int8)
+    edges = np.diff(np.concatenate(([0], is_word, [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def pieces_per_word(
+    token_starts: np.ndarray,
+    token_ends: np.ndarray,
+    word_starts: np.ndarray,
+    word_ends: np.ndarray,
+) -> np.ndarray:
+    """Number of tokens whose character span overlaps each word's span.
+
+    A token [s, e) overlaps a word [ws, we) when s < we and e > ws. Zero-width tokens cover no
+    character and are ignored. Since every token with e <= ws also has s < we, the count is
+    #{s < we} - #{e <= ws}, computed with two sorted searches (any token order is fine).
+    """
+    keep = token_ends > token_starts
+    starts = np.sort(token_starts[keep])
+    ends = np.sort(token_ends[keep])
+    return np.searchsorted(starts, word_ends, side="left") - np.searchsorted(ends, word_starts, side="right")
+
+
+def covered_characters(starts: np.ndarray, ends: np.ndarray, n_chars: int) -> int:
+    """Number of distinct character positions in [0, n_chars) covered by the spans [starts, ends).
+
+    Overlapping spans (e.g. several byte-fallback tokens of one character) count each character once.
+    """
+    if starts.size == 0:
+        return 0
+    delta = np.zeros(n_chars + 1, dtype=np.int64)
+    np.add.at(delta, starts, 1)
+    np.add.at(delta, ends, -1)
+    return int(np.count_nonzero(np.cumsum(delta[:-1]) > 0))

@@ -1,0 +1,129 @@
+"""Stream a corpus through a tokenizer and count what the metrics need, per language."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tokkit.evaluate.metrics import covered_characters, pieces_per_word, word_spans
+from tokkit.io.corpora import Corpus, iter_batches
+from tokkit.io.tokenizers import EncodedBatch, Tokenizer
+from tokkit.languages import is_unspaced
+
+
+@dataclass(frozen=True, slots=True)
+class LangCounts:
+    """Raw counts of one tokenizer on one language of one corpus. Metrics are derived, never stored."""
+
+    tokenizer: str
+    corpus: str
+    lang: str
+    word_unit: str  # "whitespace" or "character" (languages written without spaces)
+    n_lines: int
+    n_bytes: int
+    n_chars: int
+    n_words: int
+    n_tokens: int
+    n_split_words: int  # words covered by two or more tokens
+    n_unk_chars: int  # characters inside UNK tokens
+    n_fallback_chars: int  # characters spelled with byte-fallback tokens
+    vocab_size: int
+    encode_seconds: float
+    token_counts: np.ndarray = field(repr=False)  # (V,) occurrences of each id
+
+
+@dataclass(slots=True)
+class _Accumulator:
+    vocab_size: int
+    per_character: bool
+    n_lines: int = 0
+    n_bytes: int = 0
+    n_chars: int = 0
+    n_words: int = 0
+    n_tokens: int = 0
+    n_split_words: int = 0
+    n_unk_chars: int = 0
+    n_fallback_chars: int = 0
+    encode_seconds: float = 0.0
+    token_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def add(self, lines: list[str], enc: EncodedBatch, unk: np.ndarray, fallback: np.ndarray) -> None:
+        joined = "\n".join(lines)  # "\n" separators are whitespace, so no word crosses a line
+        n_sep = len(lines) - 1
+        codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        self.n_lines += len(lines)
+        self.n_chars += len(joined) - n_sep
+        self.n_bytes += len(joined.encode("utf-8")) - n_sep
+        self.n_tokens += int(enc.ids.size)
+
+        line_base = np.zeros(len(lines), dtype=np.int64)
+        np.cumsum([len(s) + 1 for s in lines[:-1]], out=line_base[1:])
+        base = np.repeat(line_base, enc.lengths)
+        starts, ends = enc.starts + base, enc.ends + base
+
+        w_starts, w_ends = word_spans(codepoints, per_character=self.per_character)
+        pieces = pieces_per_word(starts, ends, w_starts, w_ends)
+        self.n_words += int(pieces.size)
+        self.n_split_words += int(np.count_nonzero(pieces >= 2))
+
+        if unk.size:
+            mask = np.isin(enc.ids, unk)
+            self.n_unk_chars += covered_characters(starts[mask], ends[mask], len(joined))
+        if fallback.size:
+            mask = np.isin(enc.ids, fallback)
+            self.n_fallback_chars += covered_characters(starts[mask], ends[mask], len(joined))
+
+        counts = np.bincount(enc.ids, minlength=self.vocab_size)
+        if counts.size > self.token_counts.size:
+            counts[: self.token_counts.size] += self.token_counts
+            self.token_counts = counts
+        else:
+            self.token_counts[: counts.size] += counts
+
+
+def count_tokens(
+    tokenizer: Tokenizer,
+    corpus: Corpus,
+    *,
+    batch_size: int = 2048,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[LangCounts]:
+    """Encode every line of `corpus` (no special tokens added) and count per language."""
+    unk = np.array(sorted(tokenizer.unk_ids), dtype=np.int64)
+    fallback = np.array(sorted(tokenizer.byte_fallback_ids), dtype=np.int64)
+    accs: dict[str, _Accumulator] = {}
+    for lang, lines, n_read in iter_batches(corpus, batch_size):
+        if on_progress is not None:
+            on_progress(n_read)
+        if not lines:
+            continue
+        acc = accs.get(lang)
+        if acc is None:
+            acc = accs[lang] = _Accumulator(tokenizer.vocab_size, is_unspaced(lang))
+        t0 = time.perf_counter()
+        enc = tokenizer.encode_batch(lines)
+        acc.encode_seconds += time.perf_counter() - t0
+        acc.add(lines, enc, unk, fallback)
+    return [
+        LangCounts(
+            tokenizer=tokenizer.name,
+            corpus=corpus.name,
+            lang=lang,
+            word_unit="character" if acc.per_character else "whitespace",
+            n_lines=acc.n_lines,
+            n_bytes=acc.n_bytes,
+            n_chars=acc.n_chars,
+            n_words=acc.n_words,
+            n_tokens=acc.n_tokens,
+            n_split_words=acc.n_split_words,
+            n_unk_chars=acc.n_unk_chars,
+            n_fallback_chars=acc.n_fallback_chars,
+            vocab_size=max(tokenizer.vocab_size, acc.token_counts.size),
+            encode_seconds=acc.encode_seconds,
+            token_counts=acc.token_counts,
+        )
+        for lang, acc in sorted(accs.items())
+    ]

@@ -1,0 +1,220 @@
+"""Read corpora: a text file, a directory of `<lang>.txt` files, or `.jsonl`/`.parquet` with a text column.
+
+Text is streamed in batches of lines (never read whole), validated on the way: UTF-8 only,
+no NUL bytes, a leading BOM dropped, CRLF and CR line ends read as LF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tokkit.errors import InputError
+from tokkit.languages import normalize_lang
+
+TEXT_SUFFIXES = {".txt", ".text", ""}
+TABLE_SUFFIXES = {".jsonl", ".parquet"}
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusFile:
+    """One file of a corpus; `lang` is None when languages come from a column."""
+
+    path: Path
+    lang: str | None
+    n_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """A corpus: its files, and whether its text files are line-aligned (parallel)."""
+
+    name: str
+    files: tuple[CorpusFile, ...]
+    line_counts: dict[str, int]  # raw line count per language of text files
+    text_column: str = "text"
+    lang_column: str = "lang"
+
+    @property
+    def is_parallel(self) -> bool:
+        """True when every language has the same number of lines (and there are at least two)."""
+        return len(self.line_counts) >= 2 and len(set(self.line_counts.values())) == 1
+
+    @property
+    def n_bytes(self) -> int:
+        return sum(f.n_bytes for f in self.files)
+
+
+def open_corpus(
+    path: Path, *, lang: str | None = None, text_column: str = "text", lang_column: str = "lang"
+) -> Corpus:
+    """Describe the corpus at `path` (nothing is read but line counts of text files)."""
+    if not path.exists():
+        raise InputError(f"corpus {path} does not exist", hint="pass a file, or a directory of <lang>.txt files")
+    if path.is_dir():
+        candidates = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in {".txt", *TABLE_SUFFIXES})
+        if not candidates:
+            raise InputError(f"corpus directory {path} has no .txt, .jsonl or .parquet files")
+        files = tuple(_corpus_file(p, None) for p in candidates)
+        langs = [f.lang for f in files if f.lang is not None]
+        dupes = sorted({x for x in langs if langs.count(x) > 1})
+        if dupes:
+            raise InputError(f"corpus directory {path} has several files for language(s) {', '.join(dupes)}")
+    else:
+        files = (_corpus_file(path, lang),)
+    counts = {f.lang: count_lines(f.path) for f in files if f.lang is not None}
+    return Corpus(path.name or str(path), files, counts, text_column, lang_column)
+
+
+def _corpus_file(path: Path, lang: str | None) -> CorpusFile:
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"corpus file {path} is empty")
+    if path.suffix in TABLE_SUFFIXES:
+        return CorpusFile(path, normalize_lang(lang) if lang else None, size)
+    stem = path.name.split(".")[0]
+    return CorpusFile(path, normalize_lang(lang or stem), size)
+
+
+def count_lines(path: Path) -> int:
+    """Number of lines (LF, CRLF or CR ends; a last line without a newline counts)."""
+    n_lf = n_cr = n_crlf = 0
+    last = b""
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            n_lf += chunk.count(b"\n")
+            n_cr += chunk.count(b"\r")
+            n_crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
+    ends = n_lf + n_cr - n_crlf
+    return ends + (0 if last in (b"\n", b"\r") else 1)
+
+
+def iter_batches(corpus: Corpus, batch_size: int = 2048) -> Iterator[tuple[str, list[str], int]]:
+    """Yield (lang, non-empty lines, bytes read) batches, file by file, streaming."""
+    for f in corpus.files:
+        if f.path.suffix == ".jsonl":
+            yield from _jsonl_batches(f, corpus, batch_size)
+        elif f.path.suffix == ".parquet":
+            yield from _parquet_batches(f, corpus, batch_size)
+        else:
+            yield from _text_batches(f, batch_size)
+
+
+def _text_batches(f: CorpusFile, batch_size: int) -> Iterator[tuple[str, list[str], int]]:
+    assert f.lang is not None
+    batch: list[str] = []
+    n_read = 0
+    lineno = 0
+    try:
+        with f.path.open("r", encoding="utf-8-sig", newline=None) as fh:
+            for lineno, raw in enumerate(fh, 1):  # noqa: B007 (lineno is used in the error)
+                n_read += len(raw)
+                if "\x00" in raw:
+                    raise InputError(
+                        f"corpus file {f.path} looks binary (NUL byte on line {lineno})",
+                        hint="pass plain UTF-8 text",
+                    )
+                line = raw.rstrip("\n")
+                if line:
+                    batch.append(line)
+                if len(batch) >= batch_size:
+                    yield f.lang, batch, n_read
+                    batch, n_read = [], 0
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"corpus file {f.path} is not valid UTF-8 (after line {lineno}, byte {e.start} of a chunk: "
+            f"{e.object[e.start:e.start + 4]!r})",
+            hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
+        ) from None
+    if batch or n_read:
+        yield f.lang, batch, n_read
+
+
+def _record_text(record: object, corpus: Corpus, where: str) -> tuple[str | None, str]:
+    if not isinstance(record, dict) or corpus.text_column not in record:
+        raise InputError(f"{where} has no {corpus.text_column!r} field", hint="choose it with --text-column")
+    text = record[corpus.text_column]
+    if not isinstance(text, str):
+        raise InputError(f"{where}: field {corpus.text_column!r} is not a string")
+    lang = record.get(corpus.lang_column)
+    return (normalize_lang(lang) if isinstance(lang, str) else None), text
+
+
+def _split_records(texts: list[tuple[str, str]], batch_size: int) -> Iterator[tuple[str, list[str]]]:
+    by_lang: dict[str, list[str]] = {}
+    for lang, text in texts:
+        by_lang.setdefault(lang, []).extend(line for line in text.splitlines() if line)
+    for lang, lines in by_lang.items():
+        for i in range(0, len(lines), batch_size):
+            yield lang, lines[i : i + batch_size]
+
+
+def _jsonl_batches(f: CorpusFile, corpus: Corpus, batch_size: int) -> Iterator[tuple[str, list[str], int]]:
+    pending: list[tuple[str, str]] = []
+    n_read = 0
+    default = f.lang or "und"
+    try:
+        with f.path.open("r", encoding="utf-8-sig") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                n_read += len(raw)
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw)
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{f.path} line {lineno} is not valid JSON ({e.msg})") from None
+                lang, text = _record_text(record, corpus, f"{f.path} line {lineno}")
+                pending.append((f.lang or lang or default, text))
+                if len(pending) >= batch_size:
+                    for lang_, lines in _split_records(pending, batch_size):
+                        yield lang_, lines, n_read
+                        n_read = 0
+                    pending = []
+    except UnicodeDecodeError:
+        raise InputError(f"corpus file {f.path} is not valid UTF-8", hint="convert it to UTF-8 first") from None
+    for lang_, lines in _split_records(pending, batch_size):
+        yield lang_, lines, n_read
+        n_read = 0
+
+
+def _parquet_batches(f: CorpusFile, corpus: Corpus, batch_size: int) -> Iterator[tuple[str, list[str], int]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(f.path)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise InputError(f"{f.path} is not a readable parquet file ({e})") from None
+    names = set(pf.schema_arrow.names)
+    if corpus.text_column not in names:
+        raise InputError(
+            f"{f.path} has no column {corpus.text_column!r} (columns: {', '.join(sorted(names))})",
+            hint="choose it with --text-column",
+        )
+    columns = [corpus.text_column] + ([corpus.lang_column] if corpus.lang_column in names else [])
+    per_row = f.n_bytes / max(pf.metadata.num_rows, 1)
+    for rb in pf.iter_batches(batch_size=batch_size, columns=columns):
+        texts = rb.column(corpus.text_column).to_pylist()
+        langs = rb.column(corpus.lang_column).to_pylist() if len(columns) == 2 else [None] * len(texts)
+        pairs = [
+            (f.lang or (normalize_lang(lg) if isinstance(lg, str) else "und"), t)
+            for t, lg in zip(texts, langs, strict=True)
+            if isinstance(t, str)
+        ]
+        n_read = int(per_row * rb.num_rows)
+        for lang, lines in _split_records(pairs, batch_size):
+            yield lang, lines, n_read
+            n_read = 0
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()

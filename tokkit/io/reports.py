@@ -1,0 +1,101 @@
+"""Write results: atomic file writes that never replace an output without --force, and run sidecars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+import tokkit
+from tokkit.errors import InputError, OutputExistsError
+from tokkit.io.corpora import sha256
+
+TABLE_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".parquet": "parquet"}
+
+
+def check_output(path: Path, *, force: bool) -> None:
+    """Fail early when `path` exists (without force) or cannot be created."""
+    if path.exists() and not force:
+        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+    if path.is_dir():
+        raise InputError(f"output {path} is a directory, expected a file path")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InputError(f"cannot write {path}: {parent} is not a writable directory")
+
+
+def write_atomic(path: Path, write: Callable[[IO[bytes]], None], *, force: bool) -> None:
+    """Write through a temporary sibling and rename, so `path` is never half-written."""
+    check_output(path, force=force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
+    """A table rendered as csv, json records (snake_case keys), markdown or parquet."""
+    if fmt == "csv":
+        return df.to_csv(index=False).encode()
+    if fmt == "json":
+        return (df.to_json(orient="records", force_ascii=False, indent=1) + "\n").encode()
+    if fmt == "markdown":
+        return (df.to_markdown(index=False, floatfmt=".4g") + "\n").encode()
+    if fmt == "parquet":
+        return bytes(df.to_parquet(index=False))
+    raise ValueError(f"unknown table format {fmt!r}")
+
+
+def table_format_for(path: Path) -> str:
+    fmt = TABLE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"cannot tell the table format of {path}", hint=f"use one of {', '.join(TABLE_FORMATS)}")
+    return fmt
+
+
+def write_table(df: pd.DataFrame, path: Path, *, force: bool) -> None:
+    data = table_bytes(df, table_format_for(path))
+    write_atomic(path, lambda fh: fh.write(data), force=force)
+
+
+def save_figure(fig: Any, path: Path, *, force: bool) -> None:
+    """Save a matplotlib figure as PNG, atomically."""
+    write_atomic(path, lambda fh: fig.savefig(fh, format="png"), force=force)
+
+
+def sidecar_path(output: Path) -> Path:
+    return output.with_name(output.name + ".meta.json")
+
+
+def write_sidecar(
+    output: Path, *, params: dict[str, Any], inputs: Iterable[Path], seeds: dict[str, int] | None = None,
+    outputs: Iterable[Path] = (), force: bool,
+) -> Path:
+    """Write `<output>.meta.json`: command, parameters, seeds, input checksums, tokkit version."""
+    meta = {
+        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "params": params,
+        "seeds": seeds or {},
+        "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},
+        "outputs": [str(p) for p in outputs],
+        "tokkit_version": tokkit.__version__,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    data = (json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+    path = sidecar_path(output)
+    write_atomic(path, lambda fh: fh.write(data), force=force)
+    return path

@@ -1,0 +1,478 @@
+"""Load any tokenizer a user has into one adapter with a batch encoder that also returns offsets.
+
+Formats: a `tokenizer.json` file, a Hugging Face tokenizer directory, a SentencePiece `.model`,
+a tiktoken `.tiktoken` ranks file, a Mistral tekken `.json`, a GGUF model file, a name from the
+offline catalog (`tokkit.io.catalog`) and, when online, a Hugging Face hub id.
+
+Special-token strings that occur in text are always encoded as text, never as control tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tokkit.errors import InputError
+from tokkit.io import catalog
+
+log = logging.getLogger(__name__)
+
+# Pre-tokenization patterns of the public tiktoken encodings, by encoding name.
+TIKTOKEN_PATTERNS: dict[str, str] = {
+    "cl100k_base": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+    "o200k_base": "|".join(
+        [
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+            r"""\p{N}{1,3}""",
+            r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+            r"""\s*[\r\n]+""",
+            r"""\s+(?!\S)""",
+            r"""\s+""",
+        ]
+    ),
+    "r50k_base": r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s""",
+}
+TIKTOKEN_PATTERNS["p50k_base"] = TIKTOKEN_PATTERNS["r50k_base"]
+TIKTOKEN_PATTERNS["gpt2"] = TIKTOKEN_PATTERNS["r50k_base"]
+
+TIKTOKEN_SPECIALS: dict[str, dict[str, int]] = {
+    "cl100k_base": {
+        "<|endoftext|>": 100257,
+        "<|fim_prefix|>": 100258,
+        "<|fim_middle|>": 100259,
+        "<|fim_suffix|>": 100260,
+        "<|endofprompt|>": 100276,
+    },
+    "o200k_base": {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
+    "r50k_base": {"<|endoftext|>": 50256},
+}
+
+_BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedBatch:
+    """Token ids of a batch of lines, concatenated, with each token's character span in its line."""
+
+    ids: np.ndarray  # (T,) int64
+    lengths: np.ndarray  # (L,) int64: tokens per line
+    starts: np.ndarray  # (T,) int64: first character of the token in its line
+    ends: np.ndarray  # (T,) int64: one past the last character
+
+
+class Tokenizer(ABC):
+    """One interface over every tokenizer library tokkit reads."""
+
+    name: str
+    source: str
+    family: str
+    files: tuple[Path, ...]
+    vocab_size: int
+    special_ids: frozenset[int]
+    unk_ids: frozenset[int]
+    byte_fallback_ids: frozenset[int]
+
+    @abstractmethod
+    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
+        """Encode lines without adding special tokens; spans are character offsets."""
+
+    @abstractmethod
+    def encode(self, text: str) -> list[int]:
+        """Ids of one text, without added special tokens."""
+
+    @abstractmethod
+    def decode(self, ids: Sequence[int]) -> str:
+        """Text of a sequence of ids (special tokens kept)."""
+
+    @abstractmethod
+    def id_to_token(self, token_id: int) -> str:
+        """The vocabulary entry of an id as the library writes it."""
+
+    @property
+    def has_byte_fallback(self) -> bool:
+        """True when unknown characters become byte tokens instead of UNK."""
+        return bool(self.byte_fallback_ids)
+
+
+def _flat(nested: Sequence[Sequence[int]], total: int) -> np.ndarray:
+    return np.fromiter(chain.from_iterable(nested), dtype=np.int64, count=total)
+
+
+class HFTokenizer(Tokenizer):
+    """A Hugging Face `tokenizers.Tokenizer` (tokenizer.json, transformers directories, GGUF, hub)."""
+
+    family = "huggingface"
+
+    def __init__(self, tok: Any, *, name: str, source: str, files: tuple[Path, ...]) -> None:
+        tok.no_padding()
+        tok.no_truncation()
+        tok.encode_special_tokens = True  # special-token strings in text stay text
+        self._tok = tok
+        self.name, self.source, self.files = name, source, files
+        self.vocab_size = tok.get_vocab_size(with_added_tokens=True)
+        added = tok.get_added_tokens_decoder()
+        self.special_ids = frozenset(i for i, t in added.items() if t.special)
+        model = json.loads(tok.to_str())["model"]
+        unk = model.get("unk_token")
+        unk_id = model.get("unk_id")
+        ids: set[int] = set()
+        if isinstance(unk, str) and tok.token_to_id(unk) is not None:
+            ids.add(tok.token_to_id(unk))
+        if isinstance(unk_id, int):
+            ids.add(unk_id)
+        self.unk_ids = frozenset(ids)
+        if model.get("byte_fallback"):
+            vocab = tok.get_vocab(with_added_tokens=False)
+            self.byte_fallback_ids = frozenset(i for t, i in vocab.items() if _BYTE_TOKEN.match(t))
+        else:
+            self.byte_fallback_ids = frozenset()
+
+    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
+        encs = self._tok.encode_batch(list(lines), add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        total = int(lengths.sum())
+        ids = _flat([e.ids for e in encs], total)
+        offsets = np.fromiter(
+            chain.from_iterable(chain.from_iterable(e.offsets for e in encs)), dtype=np.int64, count=2 * total
+        )
+        return EncodedBatch(ids, lengths, offsets[0::2], offsets[1::2])
+
+    def encode(self, text: str) -> list[int]:
+        return list(self._tok.encode(text, add_special_tokens=False).ids)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return str(self._tok.decode(list(ids), skip_special_tokens=False))
+
+    def id_to_token(self, token_id: int) -> str:
+        return str(self._tok.id_to_token(token_id))
+
+
+class SentencePieceTokenizer(Tokenizer):
+    """A SentencePiece `.model` read with the `sentencepiece` library itself."""
+
+    family = "sentencepiece"
+
+    def __init__(self, path: Path, *, name: str) -> None:
+        import sentencepiece as spm
+
+        try:
+            self._sp = spm.SentencePieceProcessor(model_file=str(path))
+        except (OSError, RuntimeError) as e:
+            raise InputError(f"{path} is not a valid SentencePiece model ({_first_line(e)})") from None
+        self.name, self.source, self.files = name, str(path), (path,)
+        n = self._sp.get_piece_size()
+        self.vocab_size = n
+        self.special_ids = frozenset(i for i in range(n) if self._sp.is_control(i))
+        self.unk_ids = frozenset(i for i in range(n) if self._sp.is_unknown(i))
+        self.byte_fallback_ids = frozenset(i for i in range(n) if self._sp.is_byte(i))
+
+    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
+        out = self._sp.encode(list(lines), return_type="offset_mapping")
+        lengths = np.fromiter((len(r["ids"]) for r in out), dtype=np.int64, count=len(out))
+        total = int(lengths.sum())
+        ids = _flat([r["ids"] for r in out], total)
+        offsets = np.fromiter(
+            chain.from_iterable(chain.from_iterable(r["offsets"] for r in out)), dtype=np.int64, count=2 * total
+        )
+        return EncodedBatch(ids, lengths, offsets[0::2], offsets[1::2])
+
+    def encode(self, text: str) -> list[int]:
+        return list(self._sp.encode(text))
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return str(self._sp.decode(list(ids)))
+
+    def id_to_token(self, token_id: int) -> str:
+        return str(self._sp.id_to_piece(token_id))
+
+
+class TiktokenTokenizer(Tokenizer):
+    """A tiktoken encoding (a `.tiktoken` ranks file, or a Mistral tekken file with `id_offset`)."""
+
+    family = "tiktoken"
+
+    def __init__(
+        self,
+        ranks: dict[bytes, int],
+        *,
+        pattern: str,
+        name: str,
+        path: Path,
+        specials: dict[str, int],
+        id_offset: int = 0,
+        vocab_size: int | None = None,
+    ) -> None:
+        import tiktoken
+
+        try:
+            self._enc = tiktoken.Encoding(
+                name=f"tokkit-{name}", pat_str=pattern, mergeable_ranks=ranks, special_tokens={}
+            )
+        except ValueError as e:
+            raise InputError(f"{path} cannot be used as a tiktoken encoding ({_first_line(e)})") from None
+        self.name, self.source, self.files = name, str(path), (path,)
+        self._offset = id_offset
+        n_ranks = max(ranks.values()) + 1
+        self.vocab_size = vocab_size or max([n_ranks + id_offset, *(i + 1 for i in specials.values())])
+        self._specials = {i: s for s, i in specials.items()}
+        self.special_ids = frozenset(specials.values())
+        self.unk_ids = frozenset()
+        self.byte_fallback_ids = frozenset()
+        nbytes = np.zeros(n_ranks, dtype=np.int64)
+        for token, rank in ranks.items():
+            nbytes[rank] = len(token)
+        self._nbytes = nbytes
+
+    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
+        encode = self._enc.encode_ordinary
+        per_line = [encode(line) for line in lines]
+        lengths = np.fromiter((len(x) for x in per_line), dtype=np.int64, count=len(per_line))
+        total = int(lengths.sum())
+        ranks = _flat(per_line, total)
+        # Byte spans from token byte lengths, mapped to character positions through the UTF-8 text.
+        byte_ends = np.cumsum(self._nbytes[ranks])
+        line_byte_len = np.fromiter((len(s.encode("utf-8")) for s in lines), dtype=np.int64, count=len(lines))
+        line_first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        line_byte_base = np.concatenate(([0], np.cumsum(line_byte_len)[:-1]))
+        # byte_ends is cumulative over the batch; since each line's tokens cover its bytes exactly,
+        # it is already a global byte offset.
+        byte_starts = byte_ends - self._nbytes[ranks]
+        buf = np.frombuffer("".join(lines).encode("utf-8"), dtype=np.uint8)
+        char_of_byte = np.cumsum((buf & 0xC0) != 0x80) - 1  # character index of each byte
+        char_of_byte = np.append(char_of_byte, char_of_byte[-1] + 1 if buf.size else 0)
+        line_char_base = np.concatenate(([0], np.cumsum([len(s) for s in lines])[:-1])).astype(np.int64)
+        token_line = np.repeat(np.arange(len(lines)), lengths)
+        starts = char_of_byte[byte_starts] - line_char_base[token_line]
+        ends = char_of_byte[np.maximum(byte_ends - 1, 0)] + 1 - line_char_base[token_line]
+        del line_first, line_byte_base
+        return EncodedBatch(ranks + self._offset, lengths, starts, ends)
+
+    def encode(self, text: str) -> list[int]:
+        return [i + self._offset for i in self._enc.encode_ordinary(text)]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        parts: list[bytes] = []
+        for i in ids:
+            if i in self._specials:
+                parts.append(self._specials[i].encode())
+            else:
+                parts.append(self._enc.decode_single_token_bytes(i - self._offset))
+        return b"".join(parts).decode("utf-8", errors="replace")
+
+    def id_to_token(self, token_id: int) -> str:
+        if token_id in self._specials:
+            return self._specials[token_id]
+        return self._enc.decode_single_token_bytes(token_id - self._offset).decode("utf-8", errors="backslashreplace")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__
+
+
+def load_tokenizer(spec: str, *, tiktoken_pattern: str | None = None, trust_remote_code: bool = False) -> Tokenizer:
+    """Load a tokenizer from a path, an offline catalog name or (online) a hub id."""
+    path = Path(spec).expanduser()
+    if path.exists():
+        return _load_path(path, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code)
+    if spec in catalog.OFFLINE_TOKENIZERS:
+        entry = catalog.OFFLINE_TOKENIZERS[spec]
+        resolved = catalog.resolve(spec)
+        return _load_path(
+            resolved,
+            tiktoken_pattern=tiktoken_pattern or entry.tiktoken_pattern,
+            trust_remote_code=False,
+            name=spec,
+            specials=entry.tiktoken_specials,
+        )
+    looks_like_path = spec.startswith((".", "/", "~")) or Path(spec).suffix in {".json", ".model", ".tiktoken", ".gguf"}
+    if re.fullmatch(r"[\w.-]+/[\w.-]+", spec) and not looks_like_path:
+        return _load_hub(spec, trust_remote_code=trust_remote_code)
+    raise InputError(
+        f"tokenizer {spec!r} not found: no such file or directory, and not an offline tokenizer name",
+        hint=f"give a path, a hub id (online), or one of: {', '.join(catalog.OFFLINE_TOKENIZERS)}",
+    )
+
+
+def _display_name(path: Path) -> str:
+    if path.name in {"tokenizer.json", "tokenizer.model"}:
+        return path.resolve().parent.name
+    return path.name.split(".")[0] if path.is_file() else path.resolve().name
+
+
+def _load_path(
+    path: Path,
+    *,
+    tiktoken_pattern: str | None,
+    trust_remote_code: bool,
+    name: str | None = None,
+    specials: dict[str, int] | None = None,
+) -> Tokenizer:
+    name = name or _display_name(path)
+    if path.is_dir():
+        return _load_dir(path, name=name, trust_remote_code=trust_remote_code)
+    if path.stat().st_size == 0:
+        raise InputError(f"tokenizer file {path} is empty")
+    suffixes = path.name.lower().split(".")[1:]
+    if "gguf" in suffixes[-1:]:
+        return _load_gguf(path, name=name)
+    if suffixes[-1:] == ["tiktoken"]:
+        return _load_tiktoken(path, name=name, pattern=tiktoken_pattern, specials=specials)
+    if "model" in suffixes:
+        return SentencePieceTokenizer(path, name=name)
+    if suffixes[-1:] == ["json"]:
+        return _load_json(path, name=name)
+    raise InputError(
+        f"unknown tokenizer format: {path}",
+        hint="expected tokenizer.json, a tokenizer directory, .model, .tiktoken, tekken .json or .gguf",
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text, so not a JSON tokenizer file") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} is JSON but not a tokenizer (top level is not an object)")
+    return data
+
+
+def _load_json(path: Path, *, name: str) -> Tokenizer:
+    data = _read_json(path)
+    if "model" in data:
+        from tokenizers import Tokenizer as RawTokenizer
+
+        try:
+            tok = RawTokenizer.from_str(json.dumps(data))
+        except Exception as e:  # the Rust parser raises a bare Exception
+            raise InputError(f"{path} is not a valid tokenizer.json ({_first_line(e)})") from None
+        return HFTokenizer(tok, name=name, source=str(path), files=(path,))
+    if isinstance(data.get("vocab"), list) and "config" in data:
+        return _load_tekken(path, data, name=name)
+    raise InputError(
+        f"{path} is JSON but neither a Hugging Face tokenizer.json (no 'model') nor a tekken file",
+        hint="pass the tokenizer.json written by `tokenizers`/`save_pretrained`, or a Mistral tekken.json",
+    )
+
+
+def _load_tekken(path: Path, data: dict[str, Any], *, name: str) -> Tokenizer:
+    try:
+        config = data["config"]
+        n_special = int(config["default_num_special_tokens"])
+        vocab_size = int(config["default_vocab_size"])
+        inner = vocab_size - n_special
+        entries = data["vocab"][:inner]
+        ranks = {base64.b64decode(e["token_bytes"]): int(e["rank"]) for e in entries}
+        pattern = str(config["pattern"])
+        listed = data.get("special_tokens") or []
+        specials = {str(t["token_str"]): int(t["rank"]) for t in listed}
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"{path} is not a valid tekken tokenizer ({type(e).__name__}: {_first_line(e)})") from None
+    if len(ranks) != inner or set(ranks.values()) != set(range(inner)):
+        raise InputError(f"{path} is not a valid tekken tokenizer (ranks are not 0..{inner - 1})")
+    if not specials:  # files before v7 list no special tokens: the defaults of mistral-common
+        names = ["<unk>", "<s>", "</s>", "[INST]", "[/INST]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]",
+                 "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[TOOL_CALLS]", "[IMG]", "<pad>", "[IMG_BREAK]",
+                 "[IMG_END]", "[PREFIX]", "[MIDDLE]", "[SUFFIX]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]",
+                 "[TOOL_CONTENT]"]  # fmt: skip
+        specials = {s: i for i, s in enumerate(names)}
+    for i in range(n_special):
+        if i not in specials.values():
+            specials[f"<SPECIAL_{i}>"] = i
+    tok = TiktokenTokenizer(
+        ranks, pattern=pattern, name=name, path=path, specials=specials, id_offset=n_special, vocab_size=vocab_size
+    )
+    tok.family = "tekken"
+    tok.unk_ids = frozenset(i for s, i in specials.items() if s == "<unk>")
+    return tok
+
+
+def _load_tiktoken(path: Path, *, name: str, pattern: str | None, specials: dict[str, int] | None) -> Tokenizer:
+    stem = path.name.split(".")[0]
+    pattern = pattern or stem
+    regex = TIKTOKEN_PATTERNS.get(pattern, pattern if pattern != stem else None)
+    if regex is None:
+        raise InputError(
+            f"no pre-tokenization pattern known for {path.name}",
+            hint=f"pass --tiktoken-pattern with one of {', '.join(TIKTOKEN_PATTERNS)} or a regex",
+        )
+    ranks: dict[bytes, int] = {}
+    try:
+        for lineno, line in enumerate(path.read_bytes().splitlines(), 1):
+            if not line.strip():
+                continue
+            token, rank = line.split()
+            ranks[base64.b64decode(token, validate=True)] = int(rank)
+    except ValueError:
+        raise InputError(f"{path} is not a tiktoken ranks file (line {lineno} is not 'base64 rank')") from None
+    if not ranks:
+        raise InputError(f"{path} is not a tiktoken ranks file (no ranks)")
+    specials = specials if specials is not None else TIKTOKEN_SPECIALS.get(pattern if pattern in TIKTOKEN_SPECIALS else stem, {})
+    return TiktokenTokenizer(ranks, pattern=regex, name=name, path=path, specials=specials)
+
+
+def _load_dir(path: Path, *, name: str, trust_remote_code: bool) -> Tokenizer:
+    if (path / "tokenizer.json").is_file():
+        return _load_path(path / "tokenizer.json", tiktoken_pattern=None, trust_remote_code=False, name=name)
+    if (path / "tokenizer.model").is_file():
+        return SentencePieceTokenizer(path / "tokenizer.model", name=name)
+    ggufs = sorted(path.glob("*.gguf"))
+    if len(ggufs) == 1:
+        return _load_gguf(ggufs[0], name=name)
+    if not any(path.iterdir()):
+        raise InputError(f"tokenizer directory {path} is empty")
+    return _load_transformers(str(path), name=name, local=True, trust_remote_code=trust_remote_code)
+
+
+def _load_transformers(ref: str, *, name: str, local: bool, trust_remote_code: bool, **kwargs: Any) -> Tokenizer:
+    from transformers import AutoTokenizer
+
+    try:
+        hf = AutoTokenizer.from_pretrained(
+            ref, local_files_only=local, trust_remote_code=trust_remote_code, **kwargs
+        )
+    except Exception as e:  # transformers raises many types for unreadable inputs
+        where = "directory" if local else "hub id"
+        raise InputError(
+            f"cannot load a tokenizer from {where} {ref} ({_first_line(e)})",
+            hint="a tokenizer directory needs tokenizer.json, tokenizer.model or vocab files"
+            if local
+            else "check the id and your network; set HF_HUB_OFFLINE=1 to work offline with local paths",
+        ) from None
+    backend = getattr(hf, "backend_tokenizer", None)
+    if backend is None:
+        raise InputError(f"{ref} has only a slow (Python) tokenizer, which tokkit cannot read")
+    files = tuple(Path(ref, f) for f in kwargs.values() if isinstance(f, str)) if local else ()
+    return HFTokenizer(backend, name=name, source=ref, files=files)
+
+
+def _load_gguf(path: Path, *, name: str) -> Tokenizer:
+    try:
+        import gguf  # noqa: F401  (transformers needs it to read GGUF)
+    except ImportError:  # pragma: no cover - gguf is a dependency
+        raise InputError("reading GGUF files needs the `gguf` package: pip install gguf") from None
+    tok = _load_transformers(str(path.parent), name=name, local=True, trust_remote_code=False, gguf_file=path.name)
+    return tok
+
+
+def _load_hub(repo_id: str, *, trust_remote_code: bool) -> Tokenizer:
+    log.info("loading %s from the Hugging Face hub", repo_id)
+    return _load_transformers(repo_id, name=repo_id, local=False, trust_remote_code=trust_remote_code)

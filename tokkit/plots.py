@@ -1,0 +1,40 @@
+"""Figures people would rather look at than read. Each returns a matplotlib Figure; io saves it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from tokkit.languages import LANGUAGES
+
+
+def premium_figure(table: pd.DataFrame, *, reference: str) -> Any:
+    """Horizontal bars of token premium per language (sorted, worst at the top), one colour per tokenizer."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = table.dropna(subset=["token_premium"])
+    pivot = data.pivot_table(index="lang", columns="tokenizer", values="token_premium", aggfunc="mean")
+    pivot = pivot.loc[pivot.mean(axis=1).sort_values().index]
+    n_langs, n_toks = pivot.shape
+    height = max(3.0, 0.22 * n_langs * max(n_toks, 1) + 1.5)
+    fig, ax = plt.subplots(figsize=(9, height), dpi=110)
+    bar = 0.8 / max(n_toks, 1)
+    colors = plt.get_cmap("tab10")
+    for j, tok in enumerate(pivot.columns):
+        ys = [i + (j - (n_toks - 1) / 2) * bar for i in range(n_langs)]
+        ax.barh(ys, pivot[tok].values, height=bar, color=colors(j % 10), label=str(tok))
+    labels = [f"{LANGUAGES[lang][0]} ({lang})" if lang in LANGUAGES else lang for lang in pivot.index]
+    ax.set_yticks(range(n_langs), labels)
+    ax.axvline(1.0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_xlabel(f"token premium (tokens relative to {reference}; 1.0 = parity)")
+    ax.set_title("Token premium per language (corpus token count ratio on parallel text)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower right", frameon=True)
+    ax.margins(y=0.01)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,88 @@
+"""Turn raw counts into tidy result tables (pandas): one record per tokenizer × corpus × language."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tokkit.evaluate.metrics import ratio, renyi_efficiency, token_premiums
+from tokkit.evaluate.runner import LangCounts
+
+# The record keys of `tokkit evaluate`: an API, extended only by adding keys at the end.
+EVALUATE_COLUMNS = [
+    "tokenizer", "corpus", "lang", "n_lines", "n_bytes", "n_chars", "n_words", "n_tokens",
+    "bytes_per_token", "chars_per_token", "fertility", "split_word_share", "unk_share", "vocab_used",
+    "renyi_efficiency", "token_premium", "mb_per_s", "word_unit",
+]  # fmt: skip
+
+# Premiums are blanked where more than this share of characters became UNK (Petrov et al. 2023).
+MAX_UNK_SHARE = 0.10
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationResult:
+    """The table plus warnings worth telling the user (printed on stderr by the CLI)."""
+
+    table: pd.DataFrame
+    notes: tuple[str, ...]
+
+
+def evaluation_table(
+    counts: Sequence[LangCounts],
+    *,
+    reference: str | None,
+    parallel: dict[str, bool],
+    alpha: float = 2.5,
+) -> EvaluationResult:
+    """Metrics per tokenizer × corpus × language; premiums where the corpus is parallel.
+
+    `parallel` says per corpus name whether its languages are line-aligned. Premiums need the
+    reference language in that corpus; they are blanked (NaN) where UNK covers > 10% of characters.
+    """
+    notes: list[str] = []
+    rows = []
+    premiums: dict[tuple[str, str, str], float] = {}
+    groups: dict[tuple[str, str], dict[str, LangCounts]] = {}
+    for c in counts:
+        groups.setdefault((c.tokenizer, c.corpus), {})[c.lang] = c
+    for (tok, corpus), by_lang in groups.items():
+        if reference is None or not parallel.get(corpus, False) or reference not in by_lang:
+            continue
+        values = token_premiums({lang: c.n_tokens for lang, c in by_lang.items()}, reference=reference)
+        for lang, value in values.items():
+            unk = ratio(by_lang[lang].n_unk_chars, by_lang[lang].n_chars)
+            ref_unk = ratio(by_lang[reference].n_unk_chars, by_lang[reference].n_chars)
+            if unk > MAX_UNK_SHARE or ref_unk > MAX_UNK_SHARE:
+                notes.append(f"{tok}: premium for {lang} blanked, {max(unk, ref_unk):.0%} of characters are UNK")
+                value = math.nan
+            premiums[(tok, corpus, lang)] = value
+    for c in counts:
+        seconds = c.encode_seconds
+        rows.append(
+            {
+                "tokenizer": c.tokenizer,
+                "corpus": c.corpus,
+                "lang": c.lang,
+                "n_lines": c.n_lines,
+                "n_bytes": c.n_bytes,
+                "n_chars": c.n_chars,
+                "n_words": c.n_words,
+                "n_tokens": c.n_tokens,
+                "bytes_per_token": ratio(c.n_bytes, c.n_tokens),
+                "chars_per_token": ratio(c.n_chars, c.n_tokens),
+                "fertility": ratio(c.n_tokens, c.n_words),
+                "split_word_share": ratio(c.n_split_words, c.n_words),
+                "unk_share": ratio(c.n_unk_chars + c.n_fallback_chars, c.n_chars),
+                "vocab_used": ratio(int(np.count_nonzero(c.token_counts)), c.vocab_size),
+                "renyi_efficiency": renyi_efficiency(c.token_counts, alpha),
+                "token_premium": premiums.get((c.tokenizer, c.corpus, c.lang), math.nan),
+                "mb_per_s": ratio(c.n_bytes / 1e6, seconds) if seconds > 0 else math.nan,
+                "word_unit": c.word_unit,
+            }
+        )
+    table = pd.DataFrame(rows, columns=EVALUATE_COLUMNS)
+    return EvaluationResult(table, tuple(notes))
