@@ -1,0 +1,101 @@
+"""The shipped corpora are aligned and clean; the reader validates what users feed it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from tokkit.errors import InputError
+from tokkit.io.corpora import count_lines, iter_batches, open_corpus
+from tokkit.languages import LANGUAGES
+
+REQUIRED = "eng tur deu fra spa rus ara hin zho jpn kor fin hun swa ell heb tha vie".split()
+
+
+def test_parallel_corpus_is_aligned_and_clean(corpora: Path) -> None:
+    files = sorted((corpora / "parallel").glob("*.txt"))
+    langs = [p.stem for p in files]
+    assert set(REQUIRED) <= set(langs) and len(langs) >= 20
+    assert len({LANGUAGES[lang][1] for lang in langs}) >= 8  # scripts
+    n = None
+    for p in files:
+        text = p.read_text(encoding="utf-8")
+        assert text.endswith("\n") and unicodedata.is_normalized("NFC", text), p
+        lines = text[:-1].split("\n")
+        assert all(line and line == line.strip() for line in lines), p
+        n = n or len(lines)
+        assert len(lines) == n >= 200, p
+    assert open_corpus(corpora / "parallel").is_parallel
+
+
+def test_other_shipped_corpora(corpora: Path) -> None:
+    assert sum(p.stat().st_size for p in (corpora / "tr").glob("*.txt")) >= 20_000
+    for sub in ("en", "code", "math"):
+        assert any((corpora / sub).iterdir())
+
+
+def test_manifest_matches(corpora: Path) -> None:
+    repo = corpora.parent
+    for line in (corpora / "MANIFEST.sha256").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        assert hashlib.sha256((repo / name).read_bytes()).hexdigest() == digest, name
+
+
+def _lines(corpus_path: Path, **kw: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for lang, lines, _ in iter_batches(open_corpus(corpus_path, **kw), batch_size=2):
+        out.setdefault(lang, []).extend(lines)
+    return out
+
+
+def test_reader_handles_bom_crlf_and_cr(tmp_path: Path) -> None:
+    p = tmp_path / "deu.txt"
+    p.write_bytes(b"\xef\xbb\xbfeins\r\nzwei\rdrei\n\nvier")
+    assert count_lines(p) == 5
+    assert _lines(p) == {"deu": ["eins", "zwei", "drei", "vier"]}
+
+
+def test_reader_languages_and_aliases(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "en.txt").write_text("a\nb\n")
+    (tmp_path / "d" / "tr.txt").write_text("c\nd\n")
+    corpus = open_corpus(tmp_path / "d")
+    assert corpus.line_counts == {"eng": 2, "tur": 2} and corpus.is_parallel
+
+
+def test_reader_jsonl_and_parquet(tmp_path: Path) -> None:
+    import pandas as pd
+
+    records = [{"text": "hello world", "lang": "en"}, {"text": "merhaba\ndünya", "lang": "tr"}, {"text": "bye", "lang": "en"}]
+    p = tmp_path / "c.jsonl"
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    assert _lines(p) == {"eng": ["hello world", "bye"], "tur": ["merhaba", "dünya"]}
+    q = tmp_path / "c.parquet"
+    pd.DataFrame(records).rename(columns={"text": "body"}).to_parquet(q)
+    assert _lines(q, text_column="body") == {"eng": ["hello world", "bye"], "tur": ["merhaba", "dünya"]}
+    with pytest.raises(InputError, match="no column 'text'"):
+        _lines(q)
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "is empty"),
+        (b"abc\x00def\n", "looks binary"),
+        (b"caf\xe9\n", "not valid UTF-8"),
+    ],
+)
+def test_reader_rejects_bad_files(tmp_path: Path, content: bytes, message: str) -> None:
+    p = tmp_path / "eng.txt"
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        _lines(p)
+
+
+def test_reader_rejects_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        open_corpus(tmp_path / "nope")

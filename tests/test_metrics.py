@@ -1,0 +1,115 @@
+"""Every metric against a hand-computed example, plus properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tokkit.evaluate.metrics import (
+    covered_characters,
+    pieces_per_word,
+    ratio,
+    renyi_efficiency,
+    renyi_entropy,
+    token_premiums,
+    word_spans,
+)
+
+counts_st = st.lists(st.integers(0, 1000), min_size=2, max_size=40).filter(lambda c: sum(1 for x in c if x) >= 2)
+
+
+def test_renyi_entropy_hand_computed() -> None:
+    counts = np.array([1, 1, 3])  # p = (0.2, 0.2, 0.6)
+    assert renyi_entropy(counts, 2.0) == pytest.approx(-math.log2(0.04 + 0.04 + 0.36))
+    shannon = -(2 * 0.2 * math.log2(0.2) + 0.6 * math.log2(0.6))
+    assert renyi_entropy(counts, 1.0) == pytest.approx(shannon)
+    assert renyi_entropy(counts, 0.0) == pytest.approx(math.log2(3))
+    assert renyi_entropy(counts, 2.5) == pytest.approx(math.log2(2 * 0.2**2.5 + 0.6**2.5) / (1 - 2.5))
+
+
+def test_renyi_efficiency_hand_computed() -> None:
+    counts = np.array([1, 0, 1, 3])  # the zero count is not a used type
+    assert renyi_efficiency(counts, 2.0) == pytest.approx(-math.log2(0.44) / math.log2(3))
+    assert renyi_efficiency(counts, 1.0) == pytest.approx(1.3709505944546687 / math.log2(3))
+    assert renyi_efficiency(np.array([5, 5, 5, 5]), 2.5) == pytest.approx(1.0)
+    assert math.isnan(renyi_efficiency(np.array([7, 0]), 2.5))
+
+
+@given(counts_st)
+def test_renyi_is_continuous_at_alpha_one(counts: list[int]) -> None:
+    c = np.array(counts)
+    assert renyi_efficiency(c, 1.0) == pytest.approx(renyi_efficiency(c, 1.0 + 1e-7), abs=1e-4)
+    assert renyi_efficiency(c, 1.0) == pytest.approx(renyi_efficiency(c, 1.0 - 1e-7), abs=1e-4)
+
+
+@given(counts_st, st.floats(0.0, 10.0))
+def test_renyi_efficiency_is_in_unit_interval_and_decreasing_in_alpha(counts: list[int], alpha: float) -> None:
+    c = np.array(counts)
+    e = renyi_efficiency(c, alpha)
+    assert -1e-9 <= e <= 1 + 1e-9
+    assert renyi_efficiency(c, alpha + 0.5) <= e + 1e-9
+
+
+def test_token_premiums_hand_computed() -> None:
+    assert token_premiums({"eng": 100, "tur": 190, "zho": 50}, reference="eng") == {
+        "eng": 1.0,
+        "tur": 1.9,
+        "zho": 0.5,
+    }
+    with pytest.raises(ValueError, match="reference"):
+        token_premiums({"eng": 1}, reference="deu")
+
+
+@given(st.dictionaries(st.sampled_from(["eng", "deu", "tur", "zho"]), st.integers(1, 10**6), min_size=1), st.integers(2, 1000))
+def test_premium_is_invariant_to_duplicating_the_corpus(n_tokens: dict[str, int], k: int) -> None:
+    ref = next(iter(n_tokens))
+    once = token_premiums(n_tokens, reference=ref)
+    many = token_premiums({lang: n * k for lang, n in n_tokens.items()}, reference=ref)
+    assert many == pytest.approx(once)
+
+
+def test_ratio() -> None:
+    assert ratio(3, 4) == 0.75
+    assert math.isnan(ratio(1, 0))
+
+
+def test_word_spans_whitespace_and_characters() -> None:
+    text = "  ab c\u3000de\n"
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    starts, ends = word_spans(cps, per_character=False)
+    assert [text[s:e] for s, e in zip(starts, ends)] == ["ab", "c", "de"]
+    starts, ends = word_spans(cps, per_character=True)
+    assert [text[s:e] for s, e in zip(starts, ends)] == ["a", "b", "c", "d", "e"]
+
+
+def test_pieces_per_word_hand_computed() -> None:
+    # text "unbelievable a" tokenised as [un][believ][able][ a]: word 1 has 3 pieces, word 2 has 1
+    starts, ends = np.array([0, 2, 8, 12]), np.array([2, 8, 12, 14])
+    w_starts, w_ends = np.array([0, 13]), np.array([12, 14])
+    assert pieces_per_word(starts, ends, w_starts, w_ends).tolist() == [3, 1]
+    # a zero-width token covers nothing; a token spanning two words counts for both
+    starts, ends = np.array([0, 0, 3]), np.array([0, 5, 6])
+    assert pieces_per_word(starts, ends, np.array([0, 4]), np.array([3, 6])).tolist() == [1, 2]
+
+
+spans_st = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 6)), max_size=30)
+
+
+@given(spans_st, spans_st)
+def test_pieces_per_word_matches_brute_force(tokens: list[tuple[int, int]], words: list[tuple[int, int]]) -> None:
+    ts = np.array([s for s, _ in tokens], dtype=np.int64)
+    te = np.array([s + n for s, n in tokens], dtype=np.int64)
+    ws = np.array([s for s, _ in words], dtype=np.int64)
+    we = np.array([s + n + 1 for s, n in words], dtype=np.int64)
+    expected = [sum(1 for s, e in zip(ts, te) if e > s and s < b and e > a) for a, b in zip(ws, we)]
+    assert pieces_per_word(ts, te, ws, we).tolist() == expected
+
+
+def test_covered_characters_counts_each_character_once() -> None:
+    # three byte-fallback tokens of one character at 2, plus a span 5..8
+    assert covered_characters(np.array([2, 2, 2, 5]), np.array([3, 3, 3, 8]), 10) == 4
+    assert covered_characters(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 10) == 0
