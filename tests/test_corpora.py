@@ -13,7 +13,26 @@ from tokkit.errors import InputError
 from tokkit.io.corpora import count_lines, iter_batches, open_corpus
 from tokkit.languages import LANGUAGES
 
-REQUIRED = "eng tur deu fra spa rus ara hin zho jpn kor fin hun swa ell heb tha vie".split()
+REQUIRED = [
+    "eng",
+    "tur",
+    "deu",
+    "fra",
+    "spa",
+    "rus",
+    "ara",
+    "hin",
+    "zho",
+    "jpn",
+    "kor",
+    "fin",
+    "hun",
+    "swa",
+    "ell",
+    "heb",
+    "tha",
+    "vie",
+]
 
 
 def test_parallel_corpus_is_aligned_and_clean(corpora: Path) -> None:
@@ -70,7 +89,11 @@ def test_reader_languages_and_aliases(tmp_path: Path) -> None:
 def test_reader_jsonl_and_parquet(tmp_path: Path) -> None:
     import pandas as pd
 
-    records = [{"text": "hello world", "lang": "en"}, {"text": "merhaba\ndünya", "lang": "tr"}, {"text": "bye", "lang": "en"}]
+    records = [
+        {"text": "hello world", "lang": "en"},
+        {"text": "merhaba\ndünya", "lang": "tr"},
+        {"text": "bye", "lang": "en"},
+    ]
     p = tmp_path / "c.jsonl"
     p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
     assert _lines(p) == {"eng": ["hello world", "bye"], "tur": ["merhaba", "dünya"]}

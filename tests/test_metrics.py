@@ -64,7 +64,10 @@ def test_token_premiums_hand_computed() -> None:
         token_premiums({"eng": 1}, reference="deu")
 
 
-@given(st.dictionaries(st.sampled_from(["eng", "deu", "tur", "zho"]), st.integers(1, 10**6), min_size=1), st.integers(2, 1000))
+@given(
+    st.dictionaries(st.sampled_from(["eng", "deu", "tur", "zho"]), st.integers(1, 10**6), min_size=1),
+    st.integers(2, 1000),
+)
 def test_premium_is_invariant_to_duplicating_the_corpus(n_tokens: dict[str, int], k: int) -> None:
     ref = next(iter(n_tokens))
     once = token_premiums(n_tokens, reference=ref)

@@ -29,7 +29,9 @@ def raw_cl100k():  # type: ignore[no-untyped-def]
     from tokkit.io.tokenizers import TIKTOKEN_PATTERNS
 
     ranks = load_tiktoken_bpe(str(catalog.resolve("cl100k_base")))
-    enc = tiktoken.Encoding("cl100k-test", pat_str=TIKTOKEN_PATTERNS["cl100k_base"], mergeable_ranks=ranks, special_tokens={})
+    enc = tiktoken.Encoding(
+        "cl100k-test", pat_str=TIKTOKEN_PATTERNS["cl100k_base"], mergeable_ranks=ranks, special_tokens={}
+    )
     return enc.encode_ordinary
 
 
@@ -42,10 +44,14 @@ def raw_tekken():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name,raw", [("cl100k_base", "raw_cl100k"), ("tekken", "raw_tekken")])
-def test_premiums_match_an_independent_count(name: str, raw: str, request: pytest.FixtureRequest, corpora: Path) -> None:
+def test_premiums_match_an_independent_count(
+    name: str, raw: str, request: pytest.FixtureRequest, corpora: Path
+) -> None:
     encode = request.getfixturevalue(raw)
     corpus = open_corpus(corpora / "parallel")
-    table = evaluation_table(count_tokens(load_tokenizer(name), corpus), reference="eng", parallel={corpus.name: True}).table
+    table = evaluation_table(
+        count_tokens(load_tokenizer(name), corpus), reference="eng", parallel={corpus.name: True}
+    ).table
     expected = _raw_counts(corpora / "parallel", encode)
     got = dict(zip(table.lang, table.n_tokens))
     assert got == expected

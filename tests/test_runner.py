@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import wordlevel_json, wordpiece_json
 
+from tokkit.evaluate.runner import count_tokens
 from tokkit.io.corpora import open_corpus
 from tokkit.io.tokenizers import load_tokenizer
-from tokkit.evaluate.runner import count_tokens
 from tokkit.report import EVALUATE_COLUMNS, evaluation_table
 
 

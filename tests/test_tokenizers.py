@@ -27,7 +27,7 @@ def _check_spans(tok: Tokenizer, lines: list[str]) -> None:
     pos = 0
     for line, n in zip(lines, enc.lengths):
         s, e = enc.starts[pos : pos + n], enc.ends[pos : pos + n]
-        assert (0 <= s).all() and (s <= e).all() and (e <= len(line)).all()
+        assert (s >= 0).all() and (s <= e).all() and (e <= len(line)).all()
         # every non-space character lies inside some token
         covered = np.zeros(len(line), dtype=bool)
         for a, b in zip(s, e):

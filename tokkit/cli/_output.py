@@ -7,8 +7,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum, IntEnum
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -16,6 +16,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from tokkit.errors import TokkitError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 out = Console()
 if not out.is_terminal:  # piped tables keep every column readable
@@ -49,6 +52,8 @@ def _cell(value: object) -> str:
 
 def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str | None = None, columns: list[str] | None = None) -> None:
     """Print a result table on stdout: records with snake_case keys, CSV, markdown or a rich table."""
+    import pandas as pd
+
     from tokkit.io.reports import table_bytes
 
     if fmt is OutputFormat.TABLE:

@@ -73,9 +73,7 @@ def evaluate_cmd(
             check_output(output, force=force)
         if plot is not None:
             check_output(plot, force=force)
-        corpora = [
-            open_corpus(p, lang=lang, text_column=text_column, lang_column=lang_column) for p in corpus
-        ]
+        corpora = [open_corpus(p, lang=lang, text_column=text_column, lang_column=lang_column) for p in corpus]
         ref = normalize_lang(reference) if reference else None
         for c in corpora:
             if ref is not None and ref not in c.line_counts:
@@ -84,9 +82,9 @@ def evaluate_cmd(
                     hint=f"languages there: {', '.join(sorted(c.line_counts)) or 'none'}",
                 )
             if ref is not None and not c.is_parallel:
-                counts = ", ".join(f"{k}={v}" for k, v in sorted(c.line_counts.items()))
+                listed = ", ".join(f"{k}={v}" for k, v in sorted(c.line_counts.items()))
                 raise IncompatibleInputsError(
-                    f"premiums need a parallel corpus, but {c.name} has unequal line counts ({counts})",
+                    f"premiums need a parallel corpus, but {c.name} has unequal line counts ({listed})",
                     hint="align the files line by line, or drop --reference",
                 )
         if ref is None:
@@ -103,18 +101,16 @@ def evaluate_cmd(
                 tok.name, k = f"{base}#{k}", k + 1
             names.add(tok.name)
             loaded.append(tok)
-        counts = []
+        all_counts = []
         for c in corpora:
             for tok in loaded:
                 with progress(f"{tok.name} on {c.name}", total=c.n_bytes, unit_bytes=True) as advance:
-                    counts += count_tokens(tok, c, batch_size=batch_size, on_progress=advance)
-        for c in counts:
-            if c.word_unit == "character":
-                info(f"{c.lang}: written without spaces, so words are counted per character") if (
-                    c.tokenizer == loaded[0].name
-                ) else None
+                    all_counts += count_tokens(tok, c, batch_size=batch_size, on_progress=advance)
+        unspaced = sorted({x.lang for x in all_counts if x.word_unit == "character"})
+        if unspaced:
+            info(f"{', '.join(unspaced)}: written without spaces, so words are counted per character")
         result = evaluation_table(
-            counts, reference=ref, parallel={c.name: c.is_parallel for c in corpora}, alpha=alpha
+            all_counts, reference=ref, parallel={c.name: c.is_parallel for c in corpora}, alpha=alpha
         )
         for message in result.notes:
             note(message)
@@ -124,7 +120,9 @@ def evaluate_cmd(
             written.append(output)
         if plot is not None:
             if ref is None or result.table["token_premium"].isna().all():
-                raise InputError("--plot draws token premiums, which need a parallel corpus with the reference language")
+                raise InputError(
+                    "--plot draws token premiums, which need a parallel corpus with the reference language"
+                )
             from tokkit.plots import premium_figure
 
             save_figure(premium_figure(result.table, reference=ref), plot, force=force)

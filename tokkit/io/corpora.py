@@ -48,9 +48,7 @@ class Corpus:
         return sum(f.n_bytes for f in self.files)
 
 
-def open_corpus(
-    path: Path, *, lang: str | None = None, text_column: str = "text", lang_column: str = "lang"
-) -> Corpus:
+def open_corpus(path: Path, *, lang: str | None = None, text_column: str = "text", lang_column: str = "lang") -> Corpus:
     """Describe the corpus at `path` (nothing is read but line counts of text files)."""
     if not path.exists():
         raise InputError(f"corpus {path} does not exist", hint="pass a file, or a directory of <lang>.txt files")
@@ -111,7 +109,7 @@ def _text_batches(f: CorpusFile, batch_size: int) -> Iterator[tuple[str, list[st
     lineno = 0
     try:
         with f.path.open("r", encoding="utf-8-sig", newline=None) as fh:
-            for lineno, raw in enumerate(fh, 1):  # noqa: B007 (lineno is used in the error)
+            for lineno, raw in enumerate(fh, 1):
                 n_read += len(raw)
                 if "\x00" in raw:
                     raise InputError(
@@ -127,7 +125,7 @@ def _text_batches(f: CorpusFile, batch_size: int) -> Iterator[tuple[str, list[st
     except UnicodeDecodeError as e:
         raise InputError(
             f"corpus file {f.path} is not valid UTF-8 (after line {lineno}, byte {e.start} of a chunk: "
-            f"{e.object[e.start:e.start + 4]!r})",
+            f"{e.object[e.start : e.start + 4]!r})",
             hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
         ) from None
     if batch or n_read:

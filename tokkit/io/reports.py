@@ -33,7 +33,7 @@ def check_output(path: Path, *, force: bool) -> None:
         raise InputError(f"cannot write {path}: {parent} is not a writable directory")
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None], *, force: bool) -> None:
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *, force: bool) -> None:
     """Write through a temporary sibling and rename, so `path` is never half-written."""
     check_output(path, force=force)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,11 +50,11 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], None], *, force: bool)
 def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     """A table rendered as csv, json records (snake_case keys), markdown or parquet."""
     if fmt == "csv":
-        return df.to_csv(index=False).encode()
+        return str(df.to_csv(index=False)).encode()
     if fmt == "json":
-        return (df.to_json(orient="records", force_ascii=False, indent=1) + "\n").encode()
+        return (str(df.to_json(orient="records", force_ascii=False, indent=1)) + "\n").encode()
     if fmt == "markdown":
-        return (df.to_markdown(index=False, floatfmt=".4g") + "\n").encode()
+        return (str(df.to_markdown(index=False, floatfmt=".4g")) + "\n").encode()
     if fmt == "parquet":
         return bytes(df.to_parquet(index=False))
     raise ValueError(f"unknown table format {fmt!r}")
@@ -82,12 +82,20 @@ def sidecar_path(output: Path) -> Path:
 
 
 def write_sidecar(
-    output: Path, *, params: dict[str, Any], inputs: Iterable[Path], seeds: dict[str, int] | None = None,
-    outputs: Iterable[Path] = (), force: bool,
+    output: Path,
+    *,
+    params: dict[str, Any],
+    inputs: Iterable[Path],
+    seeds: dict[str, int] | None = None,
+    outputs: Iterable[Path] = (),
+    force: bool,
 ) -> Path:
     """Write `<output>.meta.json`: command, parameters, seeds, input checksums, tokkit version."""
     meta = {
-        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "command": [
+            "tokkit" if Path(sys.argv[0]).name in {"tokkit", "__main__.py"} else Path(sys.argv[0]).name,
+            *sys.argv[1:],
+        ],
         "params": params,
         "seeds": seeds or {},
         "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},

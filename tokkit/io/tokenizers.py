@@ -12,9 +12,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -29,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # Pre-tokenization patterns of the public tiktoken encodings, by encoding name.
 TIKTOKEN_PATTERNS: dict[str, str] = {
-    "cl100k_base": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",
+    "cl100k_base": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",  # noqa: E501
     "o200k_base": "|".join(
         [
             r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
@@ -71,8 +74,60 @@ class EncodedBatch:
     ends: np.ndarray  # (T,) int64: one past the last character
 
 
+def _bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible map from bytes to printable characters (byte-level BPE alphabets)."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    chars = list(printable)
+    n = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(printable, chars, strict=True)}
+
+
+BYTE_LEVEL_DECODE: dict[str, int] = {c: b for b, c in _bytes_to_unicode().items()}
+
+
+def _flat(nested: Sequence[Sequence[int]], total: int) -> np.ndarray:
+    return np.fromiter(chain.from_iterable(nested), dtype=np.int64, count=total)
+
+
+def char_spans_from_byte_lengths(
+    lines: Sequence[str], lengths: np.ndarray, token_nbytes: np.ndarray, prefix: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Character spans of tokens whose surface bytes concatenate to `prefix` bytes + each line.
+
+    `token_nbytes` (T,) are the surface byte lengths of the batch's tokens, line after line; a
+    token inside the prefix (e.g. SentencePiece's dummy space) gets a zero-width span at 0.
+    """
+    n_lines = len(lines)
+    token_line = np.repeat(np.arange(n_lines), lengths)
+    cum = np.concatenate(([0], np.cumsum(token_nbytes)))
+    line_first = np.cumsum(lengths) - lengths
+    line_bytes = np.fromiter((len(s.encode("utf-8")) for s in lines), dtype=np.int64, count=n_lines)
+    limit = line_bytes[token_line]
+    local_end = np.clip(cum[1:] - cum[line_first][token_line] - prefix, 0, limit)
+    local_start = np.clip(local_end - token_nbytes, 0, limit)
+    buf = np.frombuffer("".join(lines).encode("utf-8"), dtype=np.uint8)
+    char_of_byte = np.cumsum((buf & 0xC0) != 0x80) - 1  # character index of each byte
+    char_of_byte = np.append(char_of_byte, char_of_byte[-1] + 1 if buf.size else 0)
+    byte_base = (np.cumsum(line_bytes) - line_bytes)[token_line]
+    char_base = (np.cumsum([len(s) for s in lines], dtype=np.int64) - [len(s) for s in lines])[token_line]
+    starts = char_of_byte[byte_base + local_start] - char_base
+    last = char_of_byte[np.maximum(byte_base + local_end - 1, 0)] + 1 - char_base
+    ends = np.where(local_end > local_start, last, starts)
+    return starts, ends
+
+
 class Tokenizer(ABC):
-    """One interface over every tokenizer library tokkit reads."""
+    """One interface over every tokenizer library tokkit reads.
+
+    Subclasses give fast ids (`_ids_batch`) and library offsets (`_offsets_batch`). When every
+    token has known surface bytes (`surfaces`), spans come from the bytes, checked line by line:
+    a line whose surfaces do not rebuild it exactly (normalisers, UNK) uses the library's offsets.
+    """
 
     name: str
     source: str
@@ -82,10 +137,20 @@ class Tokenizer(ABC):
     special_ids: frozenset[int]
     unk_ids: frozenset[int]
     byte_fallback_ids: frozenset[int]
+    surfaces: list[bytes | None] | None = None  # bytes each id stands for in running text
+    surface_prefix: bytes = b""  # bytes the encoder adds before a line (SentencePiece's dummy space)
+    _nbytes: np.ndarray | None = None
+    # How to know a line's surfaces rebuild it: "exact" (no normaliser), "NFC"/"NFKC"/... (only
+    # lines the normaliser would change are suspect), or "full" (compare bytes line by line).
+    surface_check = "full"
 
     @abstractmethod
-    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
-        """Encode lines without adding special tokens; spans are character offsets."""
+    def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+        """Ids of each line, without added special tokens, by the fastest call the library has."""
+
+    @abstractmethod
+    def _offsets_batch(self, lines: list[str]) -> EncodedBatch:
+        """Ids and character offsets from the library itself."""
 
     @abstractmethod
     def encode(self, text: str) -> list[int]:
@@ -104,9 +169,68 @@ class Tokenizer(ABC):
         """True when unknown characters become byte tokens instead of UNK."""
         return bool(self.byte_fallback_ids)
 
+    def _set_surfaces(self, surfaces: list[bytes | None], *, check: str = "full") -> None:
+        """Install surface bytes, after checking on a probe text which prefix the encoder adds."""
+        self.surfaces, self.surface_check = surfaces, check
+        self._nbytes = np.array([-1 if b is None else len(b) for b in surfaces], dtype=np.int64)
+        probe = "Hello world, 123."
+        got = b"".join(surfaces[i] or b"\0" for i in self.encode(probe))
+        if got.endswith(probe.encode()) and len(got) - len(probe) in (0, 1) and got[: -len(probe)] in (b"", b" "):
+            self.surface_prefix = got[: -len(probe)]
+        else:
+            self.surfaces = self._nbytes = None
 
-def _flat(nested: Sequence[Sequence[int]], total: int) -> np.ndarray:
-    return np.fromiter(chain.from_iterable(nested), dtype=np.int64, count=total)
+    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
+        """Encode lines without adding special tokens; spans are character offsets in each line."""
+        lines = list(lines)
+        if self.surfaces is None or self._nbytes is None:
+            return self._offsets_batch(lines)
+        per_line = self._ids_batch(lines)
+        lengths = np.fromiter((len(x) for x in per_line), dtype=np.int64, count=len(per_line))
+        ids = _flat(per_line, int(lengths.sum()))
+        if ids.size and int(ids.max()) >= self._nbytes.size:
+            return self._offsets_batch(lines)
+        nbytes = self._nbytes[ids]
+        starts, ends = char_spans_from_byte_lengths(lines, lengths, np.maximum(nbytes, 0), len(self.surface_prefix))
+        bad = self._lines_to_recheck(lines, per_line, lengths, nbytes)
+        if bad:
+            slow = self._offsets_batch([lines[k] for k in bad])
+            if not np.array_equal(slow.lengths, lengths[bad]):  # one tokenizer, two calls: cannot differ
+                return self._offsets_batch(lines)
+            first = np.cumsum(lengths) - lengths
+            pos = 0
+            for k, n in zip(bad, slow.lengths.tolist(), strict=True):
+                starts[first[k] : first[k] + n] = slow.starts[pos : pos + n]
+                ends[first[k] : first[k] + n] = slow.ends[pos : pos + n]
+                pos += n
+        return EncodedBatch(ids, lengths, starts, ends)
+
+    def _lines_to_recheck(
+        self, lines: list[str], per_line: list[list[int]], lengths: np.ndarray, nbytes: np.ndarray
+    ) -> list[int]:
+        """Lines whose token surfaces may not rebuild the line exactly (their spans come from the library).
+
+        Every line is checked for tokens without surface bytes and for the byte count; the content
+        is compared byte for byte only when the normaliser could change it (`surface_check`).
+        """
+        token_line = np.repeat(np.arange(len(lines)), lengths)
+        total = np.bincount(token_line, weights=np.maximum(nbytes, 0), minlength=len(lines))
+        missing = np.bincount(token_line, weights=nbytes < 0, minlength=len(lines))
+        expected = np.fromiter((len(s.encode("utf-8")) for s in lines), dtype=np.int64, count=len(lines))
+        flagged = (missing > 0) | (total != expected + len(self.surface_prefix))
+        check = self.surface_check
+        if check == "exact":
+            return np.flatnonzero(flagged).tolist()
+        if check in {"NFC", "NFKC", "NFD", "NFKD"}:
+            form = check
+            return [k for k, line in enumerate(lines) if flagged[k] or not unicodedata.is_normalized(form, line)]
+        assert self.surfaces is not None
+        get, prefix = self.surfaces.__getitem__, self.surface_prefix
+        bad = []
+        for k, (line, x) in enumerate(zip(lines, per_line, strict=True)):
+            if flagged[k] or b"".join(map(get, x)) != prefix + line.encode("utf-8"):
+                bad.append(k)
+        return bad
 
 
 class HFTokenizer(Tokenizer):
@@ -123,7 +247,8 @@ class HFTokenizer(Tokenizer):
         self.vocab_size = tok.get_vocab_size(with_added_tokens=True)
         added = tok.get_added_tokens_decoder()
         self.special_ids = frozenset(i for i, t in added.items() if t.special)
-        model = json.loads(tok.to_str())["model"]
+        spec = json.loads(tok.to_str())
+        model = spec["model"]
         unk = model.get("unk_token")
         unk_id = model.get("unk_id")
         ids: set[int] = set()
@@ -132,14 +257,51 @@ class HFTokenizer(Tokenizer):
         if isinstance(unk_id, int):
             ids.add(unk_id)
         self.unk_ids = frozenset(ids)
+        vocab = tok.get_vocab(with_added_tokens=True)
         if model.get("byte_fallback"):
-            vocab = tok.get_vocab(with_added_tokens=False)
             self.byte_fallback_ids = frozenset(i for t, i in vocab.items() if _BYTE_TOKEN.match(t))
         else:
             self.byte_fallback_ids = frozenset()
+        self._install_surfaces(spec, vocab, added)
 
-    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
-        encs = self._tok.encode_batch(list(lines), add_special_tokens=False)
+    def _install_surfaces(self, spec: dict[str, Any], vocab: dict[str, int], added: dict[int, Any]) -> None:
+        decoder = json.dumps(spec.get("decoder"))
+        if '"ByteLevel"' in decoder:
+
+            def surface(token: str) -> bytes | None:
+                try:
+                    return bytes(BYTE_LEVEL_DECODE[c] for c in token)
+                except KeyError:
+                    return None
+        elif '"Metaspace"' in decoder or "\\u2581" in decoder or "▁" in decoder:
+
+            def surface(token: str) -> bytes | None:
+                if _BYTE_TOKEN.match(token):
+                    return bytes([int(token[3:5], 16)])
+                return token.replace("▁", " ").encode("utf-8")
+        else:
+            return  # WordPiece and others drop whitespace: keep the library's offsets
+        table: list[bytes | None] = [None] * max(self.vocab_size, max(vocab.values(), default=-1) + 1)
+        for token, i in vocab.items():
+            table[i] = surface(token)
+        for i, t in added.items():
+            table[i] = None if t.special else t.content.encode("utf-8")
+        for i in self.unk_ids:
+            table[i] = None
+        normalizer = spec.get("normalizer")
+        if normalizer is None:
+            check = "exact"
+        elif normalizer.get("type") in {"NFC", "NFKC", "NFD", "NFKD"}:
+            check = str(normalizer["type"])
+        else:
+            check = "full"
+        self._set_surfaces(table, check=check)
+
+    def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+        return [e.ids for e in self._tok.encode_batch_fast(lines, add_special_tokens=False)]
+
+    def _offsets_batch(self, lines: list[str]) -> EncodedBatch:
+        encs = self._tok.encode_batch(lines, add_special_tokens=False)
         lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
         total = int(lengths.sum())
         ids = _flat([e.ids for e in encs], total)
@@ -171,14 +333,41 @@ class SentencePieceTokenizer(Tokenizer):
         except (OSError, RuntimeError) as e:
             raise InputError(f"{path} is not a valid SentencePiece model ({_first_line(e)})") from None
         self.name, self.source, self.files = name, str(path), (path,)
-        n = self._sp.get_piece_size()
+        sp = self._sp
+        n = sp.get_piece_size()
         self.vocab_size = n
-        self.special_ids = frozenset(i for i in range(n) if self._sp.is_control(i))
-        self.unk_ids = frozenset(i for i in range(n) if self._sp.is_unknown(i))
-        self.byte_fallback_ids = frozenset(i for i in range(n) if self._sp.is_byte(i))
+        self.special_ids = frozenset(i for i in range(n) if sp.is_control(i))
+        self.unk_ids = frozenset(i for i in range(n) if sp.is_unknown(i))
+        self.byte_fallback_ids = frozenset(i for i in range(n) if sp.is_byte(i))
+        table: list[bytes | None] = []
+        for i in range(n):
+            piece = sp.id_to_piece(i)
+            if sp.is_byte(i):
+                table.append(bytes([int(piece[3:5], 16)]))
+            elif sp.is_control(i) or sp.is_unknown(i):
+                table.append(None)
+            else:
+                table.append(piece.replace("▁", " ").encode("utf-8"))
+        self._set_surfaces(table, check=self._surface_check())
 
-    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
-        out = self._sp.encode(list(lines), return_type="offset_mapping")
+    def _surface_check(self) -> str:
+        """ "exact" when the model's normaliser is the identity and keeps every space."""
+        try:
+            from sentencepiece import sentencepiece_model_pb2 as pb
+
+            proto = pb.ModelProto()
+            proto.ParseFromString(self._sp.serialized_model_proto())
+            spec = proto.normalizer_spec
+            identity = spec.name == "identity" and not spec.remove_extra_whitespaces and not spec.precompiled_charsmap
+        except Exception:  # an unreadable spec only costs speed: compare bytes line by line
+            return "full"
+        return "exact" if identity else "full"
+
+    def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+        return list(self._sp.encode(lines))
+
+    def _offsets_batch(self, lines: list[str]) -> EncodedBatch:
+        out = self._sp.encode(lines, return_type="offset_mapping")
         lengths = np.fromiter((len(r["ids"]) for r in out), dtype=np.int64, count=len(out))
         total = int(lengths.sum())
         ids = _flat([r["ids"] for r in out], total)
@@ -229,34 +418,31 @@ class TiktokenTokenizer(Tokenizer):
         self.special_ids = frozenset(specials.values())
         self.unk_ids = frozenset()
         self.byte_fallback_ids = frozenset()
-        nbytes = np.zeros(n_ranks, dtype=np.int64)
+        table: list[bytes | None] = [None] * max(self.vocab_size, n_ranks + id_offset)
         for token, rank in ranks.items():
-            nbytes[rank] = len(token)
-        self._nbytes = nbytes
+            table[rank + id_offset] = token
+        self._set_surfaces(table, check="exact")  # tiktoken has no normaliser: bytes rebuild every text
+        self._pool: ThreadPoolExecutor | None = None
 
-    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
-        encode = self._enc.encode_ordinary
-        per_line = [encode(line) for line in lines]
+    def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+        # tiktoken releases the GIL while encoding: two threads use both cores
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+        encode, offset = self._enc.encode_ordinary, self._offset
+        chunk = max(1, len(lines) // (4 * self._pool._max_workers))
+        parts = self._pool.map(
+            lambda ls: [encode(s) for s in ls], [lines[i : i + chunk] for i in range(0, len(lines), chunk)]
+        )
+        out = [x for part in parts for x in part]
+        return [[i + offset for i in x] for x in out] if offset else out
+
+    def _offsets_batch(self, lines: list[str]) -> EncodedBatch:  # never needed: surfaces are exact
+        per_line = self._ids_batch(lines)
         lengths = np.fromiter((len(x) for x in per_line), dtype=np.int64, count=len(per_line))
-        total = int(lengths.sum())
-        ranks = _flat(per_line, total)
-        # Byte spans from token byte lengths, mapped to character positions through the UTF-8 text.
-        byte_ends = np.cumsum(self._nbytes[ranks])
-        line_byte_len = np.fromiter((len(s.encode("utf-8")) for s in lines), dtype=np.int64, count=len(lines))
-        line_first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        line_byte_base = np.concatenate(([0], np.cumsum(line_byte_len)[:-1]))
-        # byte_ends is cumulative over the batch; since each line's tokens cover its bytes exactly,
-        # it is already a global byte offset.
-        byte_starts = byte_ends - self._nbytes[ranks]
-        buf = np.frombuffer("".join(lines).encode("utf-8"), dtype=np.uint8)
-        char_of_byte = np.cumsum((buf & 0xC0) != 0x80) - 1  # character index of each byte
-        char_of_byte = np.append(char_of_byte, char_of_byte[-1] + 1 if buf.size else 0)
-        line_char_base = np.concatenate(([0], np.cumsum([len(s) for s in lines])[:-1])).astype(np.int64)
-        token_line = np.repeat(np.arange(len(lines)), lengths)
-        starts = char_of_byte[byte_starts] - line_char_base[token_line]
-        ends = char_of_byte[np.maximum(byte_ends - 1, 0)] + 1 - line_char_base[token_line]
-        del line_first, line_byte_base
-        return EncodedBatch(ranks + self._offset, lengths, starts, ends)
+        ids = _flat(per_line, int(lengths.sum()))
+        assert self._nbytes is not None
+        starts, ends = char_spans_from_byte_lengths(lines, lengths, self._nbytes[ids])
+        return EncodedBatch(ids, lengths, starts, ends)
 
     def encode(self, text: str) -> list[int]:
         return [i + self._offset for i in self._enc.encode_ordinary(text)]
@@ -416,7 +602,7 @@ def _load_tiktoken(path: Path, *, name: str, pattern: str | None, specials: dict
         )
     ranks: dict[bytes, int] = {}
     try:
-        for lineno, line in enumerate(path.read_bytes().splitlines(), 1):
+        for lineno, line in enumerate(path.read_bytes().splitlines(), 1):  # noqa: B007
             if not line.strip():
                 continue
             token, rank = line.split()
@@ -425,7 +611,11 @@ def _load_tiktoken(path: Path, *, name: str, pattern: str | None, specials: dict
         raise InputError(f"{path} is not a tiktoken ranks file (line {lineno} is not 'base64 rank')") from None
     if not ranks:
         raise InputError(f"{path} is not a tiktoken ranks file (no ranks)")
-    specials = specials if specials is not None else TIKTOKEN_SPECIALS.get(pattern if pattern in TIKTOKEN_SPECIALS else stem, {})
+    specials = (
+        specials
+        if specials is not None
+        else TIKTOKEN_SPECIALS.get(pattern if pattern in TIKTOKEN_SPECIALS else stem, {})
+    )
     return TiktokenTokenizer(ranks, pattern=regex, name=name, path=path, specials=specials)
 
 
@@ -446,9 +636,7 @@ def _load_transformers(ref: str, *, name: str, local: bool, trust_remote_code: b
     from transformers import AutoTokenizer
 
     try:
-        hf = AutoTokenizer.from_pretrained(
-            ref, local_files_only=local, trust_remote_code=trust_remote_code, **kwargs
-        )
+        hf = AutoTokenizer.from_pretrained(ref, local_files_only=local, trust_remote_code=trust_remote_code, **kwargs)
     except Exception as e:  # transformers raises many types for unreadable inputs
         where = "directory" if local else "hub id"
         raise InputError(
