@@ -16,12 +16,12 @@ import os
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -220,12 +220,14 @@ class Tokenizer(ABC):
         flagged = (missing > 0) | (total != expected + len(self.surface_prefix))
         check = self.surface_check
         if check == "exact":
-            return np.flatnonzero(flagged).tolist()
+            return [int(k) for k in np.flatnonzero(flagged)]
         if check in {"NFC", "NFKC", "NFD", "NFKD"}:
-            form = check
+            form = cast(Literal["NFC", "NFD", "NFKC", "NFKD"], check)
             return [k for k, line in enumerate(lines) if flagged[k] or not unicodedata.is_normalized(form, line)]
         assert self.surfaces is not None
-        get, prefix = self.surfaces.__getitem__, self.surface_prefix
+        # lines with a None surface are flagged already, and `or` skips the join for them
+        get = cast(Callable[[int], bytes], self.surfaces.__getitem__)
+        prefix = self.surface_prefix
         bad = []
         for k, (line, x) in enumerate(zip(lines, per_line, strict=True)):
             if flagged[k] or b"".join(map(get, x)) != prefix + line.encode("utf-8"):
@@ -355,7 +357,7 @@ class SentencePieceTokenizer(Tokenizer):
         try:
             from sentencepiece import sentencepiece_model_pb2 as pb
 
-            proto = pb.ModelProto()
+            proto = pb.ModelProto()  # type: ignore[attr-defined]
             proto.ParseFromString(self._sp.serialized_model_proto())
             spec = proto.normalizer_spec
             identity = spec.name == "identity" and not spec.remove_extra_whitespaces and not spec.precompiled_charsmap
@@ -374,7 +376,13 @@ class SentencePieceTokenizer(Tokenizer):
         offsets = np.fromiter(
             chain.from_iterable(chain.from_iterable(r["offsets"] for r in out)), dtype=np.int64, count=2 * total
         )
-        return EncodedBatch(ids, lengths, offsets[0::2], offsets[1::2])
+        starts, ends = offsets[0::2], offsets[1::2]
+        # SentencePiece gives all but the last byte token of a character a zero-width span; each
+        # of them spells part of the character at `start`, so it covers that character too.
+        if self.byte_fallback_ids:
+            partial = (ends == starts) & np.isin(ids, np.fromiter(self.byte_fallback_ids, dtype=np.int64))
+            ends = np.where(partial, starts + 1, ends)
+        return EncodedBatch(ids, lengths, starts, ends)
 
     def encode(self, text: str) -> list[int]:
         return list(self._sp.encode(text))
