@@ -122,3 +122,12 @@ def test_reader_rejects_bad_files(tmp_path: Path, content: bytes, message: str) 
 def test_reader_rejects_missing_path(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         open_corpus(tmp_path / "nope")
+
+
+def test_directory_of_one_language(corpora: Path, tmp_path: Path) -> None:
+    corpus = open_corpus(corpora / "tr", lang="tr")
+    assert set(corpus.line_counts) == {"tur"} and not corpus.is_parallel
+    (tmp_path / "en.txt").write_text("a\n")
+    (tmp_path / "eng.txt").write_text("b\n")
+    with pytest.raises(InputError, match="several files"):
+        open_corpus(tmp_path)

@@ -56,14 +56,21 @@ def open_corpus(path: Path, *, lang: str | None = None, text_column: str = "text
         candidates = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in {".txt", *TABLE_SUFFIXES})
         if not candidates:
             raise InputError(f"corpus directory {path} has no .txt, .jsonl or .parquet files")
-        files = tuple(_corpus_file(p, None) for p in candidates)
+        # with `lang`, every file of the directory is text of that one language
+        files = tuple(_corpus_file(p, lang) for p in candidates)
         langs = [f.lang for f in files if f.lang is not None]
         dupes = sorted({x for x in langs if langs.count(x) > 1})
-        if dupes:
-            raise InputError(f"corpus directory {path} has several files for language(s) {', '.join(dupes)}")
+        if dupes and lang is None:
+            raise InputError(
+                f"corpus directory {path} has several files for language(s) {', '.join(dupes)}",
+                hint="name files <lang>.txt, or pass --lang when all files are one language",
+            )
     else:
         files = (_corpus_file(path, lang),)
-    counts = {f.lang: count_lines(f.path) for f in files if f.lang is not None}
+    counts: dict[str, int] = {}
+    for f in files:
+        if f.lang is not None:
+            counts[f.lang] = counts.get(f.lang, 0) + count_lines(f.path)
     return Corpus(path.name or str(path), files, counts, text_column, lang_column)
 
 
