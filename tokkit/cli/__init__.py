@@ -9,6 +9,7 @@ import typer
 
 import tokkit
 from tokkit.cli.evaluate import evaluate_cmd
+from tokkit.cli.train import train_cmd
 
 app = typer.Typer(
     name="tokkit",
@@ -19,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+app.command("train")(train_cmd)
 app.command("evaluate")(evaluate_cmd)
 
 

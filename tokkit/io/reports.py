@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
@@ -47,6 +48,28 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *, force: boo
         raise
 
 
+def write_dir_atomic(path: Path, fill: Callable[[Path], None], *, force: bool) -> None:
+    """Fill a temporary sibling directory, then move it to `path` (replacing it only with force)."""
+    if path.exists() and not force:
+        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+    if path.exists() and not path.is_dir():
+        raise InputError(f"output {path} is a file, expected a directory")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    try:
+        fill(tmp)
+        if path.exists():
+            old = path.with_name(f".{path.name}.old-{os.getpid()}")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     """A table rendered as csv, json records (snake_case keys), markdown or parquet."""
     if fmt == "csv":
@@ -78,7 +101,25 @@ def save_figure(fig: Any, path: Path, *, force: bool) -> None:
 
 
 def sidecar_path(output: Path) -> Path:
-    return output.with_name(output.name + ".meta.json")
+    """`<output>.meta.json` next to a file; `<dir>/tokkit.meta.json` inside an output directory."""
+    return output / "tokkit.meta.json" if output.is_dir() else output.with_name(output.name + ".meta.json")
+
+
+def run_meta(
+    *, params: dict[str, Any], inputs: Iterable[Path], seeds: dict[str, int] | None = None, outputs: Iterable[Path] = ()
+) -> bytes:
+    """The sidecar's content: command, parameters, seeds, input checksums, outputs, tokkit version."""
+    program = Path(sys.argv[0]).name
+    meta = {
+        "command": ["tokkit" if program in {"tokkit", "__main__.py"} else program, *sys.argv[1:]],
+        "params": params,
+        "seeds": seeds or {},
+        "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},
+        "outputs": [str(p) for p in outputs],
+        "tokkit_version": tokkit.__version__,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    return (json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n").encode()
 
 
 def write_sidecar(
@@ -90,20 +131,8 @@ def write_sidecar(
     outputs: Iterable[Path] = (),
     force: bool,
 ) -> Path:
-    """Write `<output>.meta.json`: command, parameters, seeds, input checksums, tokkit version."""
-    meta = {
-        "command": [
-            "tokkit" if Path(sys.argv[0]).name in {"tokkit", "__main__.py"} else Path(sys.argv[0]).name,
-            *sys.argv[1:],
-        ],
-        "params": params,
-        "seeds": seeds or {},
-        "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},
-        "outputs": [str(p) for p in outputs],
-        "tokkit_version": tokkit.__version__,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-    data = (json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+    """Write the run's sidecar next to `output` (see `run_meta`)."""
+    data = run_meta(params=params, inputs=inputs, seeds=seeds, outputs=outputs)
     path = sidecar_path(output)
     write_atomic(path, lambda fh: fh.write(data), force=force)
     return path

@@ -672,3 +672,49 @@ def _load_gguf(path: Path, *, name: str) -> Tokenizer:
 def _load_hub(repo_id: str, *, trust_remote_code: bool) -> Tokenizer:
     log.info("loading %s from the Hugging Face hub", repo_id)
     return _load_transformers(repo_id, name=repo_id, local=False, trust_remote_code=trust_remote_code)
+
+
+# --------------------------------------------------------------------------------------------
+# Saving
+
+
+def sentencepiece_to_tokenizers(model: Path) -> Any:
+    """The `tokenizers.Tokenizer` that transformers builds from a SentencePiece model (same ids)."""
+    import shutil
+    import tempfile
+
+    from transformers import AutoTokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(model, Path(tmp) / "tokenizer.model")
+        hf = AutoTokenizer.from_pretrained(tmp, local_files_only=True)
+        return hf.backend_tokenizer
+
+
+def write_tokenizer_dir(
+    tok: Any, directory: Path, *, roles: dict[str, str], extra_files: dict[str, bytes], check_lines: list[str]
+) -> None:
+    """Write tokenizer.json, the transformers config files, vocab.txt and extra files into `directory`.
+
+    Then load the directory both ways (`tokenizers` and `transformers.AutoTokenizer`) and check that
+    they encode `check_lines` identically; a difference is a bug and raises RuntimeError.
+    """
+    from tokenizers import Tokenizer as RawTokenizer
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    for name, data in extra_files.items():
+        (directory / name).write_bytes(data)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, **roles)  # type: ignore[no-untyped-call]
+    fast.save_pretrained(str(directory))
+    raw = RawTokenizer.from_file(str(directory / "tokenizer.json"))
+    auto = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+    for line in check_lines:
+        a = raw.encode(line, add_special_tokens=False).ids
+        b = auto.encode(line, add_special_tokens=False)
+        if a != b:
+            raise RuntimeError(f"tokenizers and transformers disagree on {line[:60]!r}: {a[:10]} vs {b[:10]}")
+    with (directory / "vocab.txt").open("w", encoding="utf-8") as fh:
+        fh.write("# id\ttoken\ttext it stands for (escaped)\n")
+        for token, i in sorted(raw.get_vocab(with_added_tokens=True).items(), key=lambda x: x[1]):
+            text = raw.decode([i], skip_special_tokens=False)
+            fh.write(f"{i}\t{token}\t{text.encode('unicode_escape').decode('ascii')}\n")

@@ -1,0 +1,121 @@
+"""`tokkit train`: train BPE, Unigram, WordPiece, SentencePiece, SuperBPE and supertoken tokenizers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokkit.cli._options import ForceOpt, FormatOpt
+from tokkit.cli._output import OutputFormat, emit, info, progress, user_errors
+from tokkit.train.config import Algorithm, Normalization, NumberScheme, TrainConfig
+
+_D = TrainConfig()
+
+
+def train_cmd(
+    corpus: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="CORPUS...", help="Text files, directories of them, or .jsonl/.parquet with a text column."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", file_okay=False, help="Directory to write the tokenizer to.")
+    ],
+    algorithm: Annotated[Algorithm, typer.Option("--algorithm", "-a", help="What to train.")] = _D.algorithm,
+    vocab_size: Annotated[int, typer.Option(min=2, help="Vocabulary size, special tokens included.")] = _D.vocab_size,
+    min_frequency: Annotated[int, typer.Option(min=0, help="Least count of a merge (BPE family, WordPiece).")] = (
+        _D.min_frequency
+    ),
+    special_tokens: Annotated[
+        str | None, typer.Option(help="Comma-separated special tokens [default: per algorithm, e.g. <|endoftext|>].")
+    ] = None,
+    numbers: Annotated[
+        NumberScheme | None,
+        typer.Option(help="How digit runs are cut; the saved tokenizer keeps it [default: l2r3; sp-*: digits]."),
+    ] = None,
+    normalization: Annotated[Normalization, typer.Option(help="Unicode normalisation of the text.")] = (
+        _D.normalization
+    ),
+    pretokenizer_regex: Annotated[
+        str | None, typer.Option(help="Word regex of the pre-tokenizer [default: GPT-4o style].")
+    ] = None,
+    transition: Annotated[
+        float, typer.Option(min=0.0, help="superbpe: stage-1 vocabulary, a fraction of --vocab-size or a count.")
+    ] = _D.transition,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed for every random choice (supertoken chunks, SentencePiece).")
+    ] = (_D.seed),
+    lang: Annotated[str | None, typer.Option(help="Language of single-file corpora (recorded only).")] = None,
+    text_column: Annotated[str, typer.Option(help="Text column of .jsonl/.parquet corpora.")] = "text",
+    fmt: FormatOpt = OutputFormat.TABLE,
+    force: ForceOpt = False,
+) -> None:
+    """Train a tokenizer; the output directory loads with `tokenizers` and `transformers.AutoTokenizer`.
+
+    Example: tokkit train corpora/en corpora/code --algorithm superbpe --vocab-size 2000 -o out/superbpe
+    """
+    import pandas as pd
+
+    from tokkit.errors import InputError, OutputExistsError
+    from tokkit.io.corpora import open_corpus
+    from tokkit.io.reports import run_meta, write_dir_atomic
+    from tokkit.io.tokenizers import write_tokenizer_dir
+    from tokkit.train.pretokenizers import check_regex
+    from tokkit.train.runner import train_tokenizer
+
+    with user_errors():
+        if output.exists() and not force:
+            raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
+        specials = tuple(s for s in special_tokens.split(",") if s) if special_tokens is not None else None
+        config = TrainConfig(
+            algorithm=algorithm, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=specials,
+            numbers_option=numbers, normalization=normalization, pretokenizer_regex=pretokenizer_regex, seed=seed,
+            transition=transition,
+        )  # fmt: skip
+        if pretokenizer_regex is not None:
+            check_regex(pretokenizer_regex, config.numbers if numbers is not None else NumberScheme.NONE)
+        if algorithm is Algorithm.SUPERBPE:
+            t = config.stage1_vocab_size()
+            if not 256 + len(config.specials) < t < vocab_size:
+                raise InputError(
+                    f"--transition {transition} gives a stage-1 vocabulary of {t}, outside "
+                    f"({256 + len(config.specials)}, {vocab_size})",
+                    hint="use a fraction such as 0.9, or a count below --vocab-size",
+                )
+        corpora = [open_corpus(p, lang=lang, text_column=text_column) for p in corpus]
+        files = [f for c in corpora for f in c.files]
+
+        def texts() -> Iterator[str]:
+            from tokkit.io.corpora import iter_batches
+
+            for c in corpora:
+                for _, lines, _ in iter_batches(c):
+                    yield from lines
+
+        sample = [line for _, (line) in zip(range(200), texts(), strict=False)]
+        if not sample:
+            raise InputError("the corpus has no text (only empty lines)")
+        info(f"training {algorithm.value} (vocab {vocab_size}) on {sum(f.n_bytes for f in files):,} bytes")
+        with progress("superbpe stage 2 merges", total=None) as advance:
+            trained = train_tokenizer(texts, config, on_progress=advance)
+        params = {
+            "corpus": [str(p) for p in corpus], "algorithm": algorithm.value, "vocab_size": vocab_size,
+            "min_frequency": min_frequency, "special_tokens": list(config.specials), "numbers": config.numbers.value,
+            "normalization": normalization.value, "pretokenizer_regex": pretokenizer_regex,
+            "transition": transition, "lang": lang, "text_column": text_column, "stats": trained.stats,
+        }  # fmt: skip
+        meta = run_meta(params=params, inputs=[f.path for f in files], seeds={"seed": seed}, outputs=[output])
+
+        def fill(directory: Path) -> None:
+            write_tokenizer_dir(
+                trained.tokenizer, directory, roles=trained.roles, extra_files=trained.extra_files, check_lines=sample
+            )
+            (directory / "tokkit.meta.json").write_bytes(meta)
+
+        write_dir_atomic(output, fill, force=force)
+    row = {"output": str(output), "algorithm": algorithm.value, **trained.stats}
+    emit(pd.DataFrame([row]), fmt, title="tokkit train")

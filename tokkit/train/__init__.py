@@ -1,0 +1,1 @@
+"""Tokenizer training: Hugging Face `tokenizers`, SentencePiece, SuperBPE and supertokens."""

@@ -1,0 +1,86 @@
+"""Train one tokenizer from a corpus: read, dispatch to the algorithm, report what was learned."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tokkit.io.corpora import Corpus, iter_batches
+from tokkit.train.config import Algorithm, TrainConfig
+
+ROLES: dict[Algorithm, dict[str, str]] = {
+    Algorithm.BPE: {"eos_token": "<|endoftext|>"},
+    Algorithm.SUPERBPE: {"eos_token": "<|endoftext|>"},
+    Algorithm.SUPERTOKEN: {"eos_token": "<|endoftext|>"},
+    Algorithm.UNIGRAM: {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"},
+    Algorithm.SP_BPE: {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"},
+    Algorithm.SP_UNIGRAM: {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"},
+    Algorithm.WORDPIECE: {
+        "unk_token": "[UNK]", "cls_token": "[CLS]", "sep_token": "[SEP]", "pad_token": "[PAD]", "mask_token": "[MASK]",
+    },
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class TrainedTokenizer:
+    """A trained `tokenizers.Tokenizer` plus files to ship with it and facts about the run."""
+
+    tokenizer: Any
+    config: TrainConfig
+    roles: dict[str, str]
+    extra_files: dict[str, bytes] = field(default_factory=dict)  # name -> content (e.g. tokenizer.model)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def corpus_texts(corpus: Corpus) -> Callable[[], Iterator[str]]:
+    """A factory of fresh line iterators over the corpus (streamed from disk each time)."""
+
+    def texts() -> Iterator[str]:
+        for _, lines, _ in iter_batches(corpus):
+            yield from lines
+
+    return texts
+
+
+def train_tokenizer(
+    texts: Callable[[], Iterator[str]], config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
+) -> TrainedTokenizer:
+    """Train `config.algorithm` on the texts; the result is ready to save."""
+    roles = {k: v for k, v in ROLES[config.algorithm].items() if v in config.specials or "unk" in k}
+    t0 = time.perf_counter()
+    stats: dict[str, Any] = {}
+    extra: dict[str, bytes] = {}
+    if config.algorithm in (Algorithm.BPE, Algorithm.UNIGRAM, Algorithm.WORDPIECE):
+        from tokkit.train.hf import train_hf
+
+        tok = train_hf(texts(), config)
+    elif config.algorithm is Algorithm.SUPERBPE:
+        from tokkit.train.superbpe import train_superbpe
+
+        tok, stage1, stage2 = train_superbpe(texts, config, on_progress=on_progress)
+        stats["stage1_vocab_size"] = stage1.get_vocab_size(with_added_tokens=True)
+        stats["n_stage2_merges"] = len(stage2.merges)
+    elif config.algorithm is Algorithm.SUPERTOKEN:
+        from tokkit.train.supertoken import train_supertoken
+
+        tok = train_supertoken(texts(), config)
+    else:
+        from tokkit.io.tokenizers import sentencepiece_to_tokenizers
+        from tokkit.train.spm import train_spm
+
+        with tempfile.TemporaryDirectory() as tmp:
+            model = train_spm(texts(), config, Path(tmp) / "spm")
+            extra["tokenizer.model"] = model.read_bytes()
+            tok = sentencepiece_to_tokenizers(model)
+        roles = dict(ROLES[config.algorithm])
+    stats["train_seconds"] = round(time.perf_counter() - t0, 3)
+    stats["vocab_size"] = tok.get_vocab_size(with_added_tokens=True)
+    vocab = tok.get_vocab(with_added_tokens=True)
+    stats["n_tokens_with_inner_space"] = sum(
+        1 for t in vocab if t.strip("Ġ▁ ") and any(m in t.strip("Ġ▁ ") for m in ("Ġ", "▁", " "))
+    )
+    return TrainedTokenizer(tok, config, roles, extra, stats)

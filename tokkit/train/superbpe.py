@@ -1,0 +1,206 @@
+"""SuperBPE (Liu et al. 2025): BPE in two stages, the second one free to merge across spaces.
+
+Stage 1 is ordinary byte-level BPE up to the transition point t. Stage 2 cuts text only at
+numbers, runs of punctuation and trailing spaces (`SUPERWORDS`), replays the t stage-1 merges
+on those chunks — by running the stage-1 model on them, exactly as the saved tokenizer will —
+and continues BPE on the result, skipping merges that would span more than 4 words or join
+a colon to a following space (the reference fork's rules). The saved tokenizer is a stock
+`tokenizer.json`: one BPE whose merge list is stage 1's followed by stage 2's, behind a
+Split(SUPERWORDS) + ByteLevel pre-tokenizer, so it reproduces the training segmentation.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from tokkit.train.config import TrainConfig
+from tokkit.train.pretokenizers import SUPERWORDS, WORDS, byte_level
+
+_WORD = re.compile(rb"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class Stage2:
+    """The merges stage 2 learned and the final segmentation of every training chunk."""
+
+    merges: list[tuple[int, int]]  # (left id, right id); merge i creates id first_new_id + i
+    sequences: list[list[int]]  # chunk i after all merges
+
+
+def superword_allowed(surface: bytes, max_words: int) -> bool:
+    """SuperBPE's stage-2 filter: at most `max_words` words, and no colon followed by a space."""
+    return b": " not in surface and len(_WORD.findall(surface)) <= max_words
+
+
+def _merge(seq: list[int], a: int, b: int, new: int) -> list[int]:
+    out: list[int] = []
+    i, n = 0, len(seq)
+    while i < n:
+        if i + 1 < n and seq[i] == a and seq[i + 1] == b:
+            out.append(new)
+            i += 2
+        else:
+            out.append(seq[i])
+            i += 1
+    return out
+
+
+def learn_merges(
+    chunks: Sequence[Sequence[int]],
+    counts: Sequence[int],
+    surfaces: Sequence[bytes],
+    n_merges: int,
+    *,
+    min_frequency: int = 2,
+    allowed: Callable[[bytes], bool] = lambda s: True,
+    on_progress: Callable[[int], None] | None = None,
+) -> Stage2:
+    """Greedy BPE on id sequences with multiplicities: pure, deterministic.
+
+    Each step merges the most frequent adjacent pair (ties: the smaller ids first) whose merged
+    surface `allowed` accepts; a rejected pair is never proposed again. Stops after `n_merges`
+    merges or when no pair occurs `min_frequency` times.
+    """
+    if len(chunks) != len(counts):
+        raise ValueError("chunks and counts differ in length")
+    seqs = [list(c) for c in chunks]
+    surf = list(surfaces)
+    pair_count: Counter[tuple[int, int]] = Counter()
+    where: defaultdict[tuple[int, int], set[int]] = defaultdict(set)
+    for k, seq in enumerate(seqs):
+        for p in pairwise(seq):
+            pair_count[p] += counts[k]
+            where[p].add(k)
+    heap = [(-c, p) for p, c in pair_count.items()]
+    heapq.heapify(heap)
+    merges: list[tuple[int, int]] = []
+    rejected: set[tuple[int, int]] = set()
+    while heap and len(merges) < n_merges:
+        negc, pair = heapq.heappop(heap)
+        current = pair_count.get(pair, 0)
+        if -negc != current:  # stale entry
+            if current > 0:
+                heapq.heappush(heap, (-current, pair))
+            continue
+        if current < min_frequency:
+            break
+        if pair in rejected:
+            continue
+        a, b = pair
+        merged = surf[a] + surf[b]
+        if not allowed(merged):
+            rejected.add(pair)
+            continue
+        new = len(surf)
+        surf.append(merged)
+        merges.append(pair)
+        changed: set[tuple[int, int]] = set()
+        for k in sorted(where.pop(pair)):
+            seq = seqs[k]
+            c = counts[k]
+            for p in pairwise(seq):
+                pair_count[p] -= c
+                changed.add(p)
+            seq = seqs[k] = _merge(seq, a, b, new)
+            for p in pairwise(seq):
+                pair_count[p] += c
+                where[p].add(k)
+                changed.add(p)
+        pair_count.pop(pair, None)
+        for p in changed:
+            c = pair_count.get(p, 0)
+            if c > 0 and p not in rejected:
+                heapq.heappush(heap, (-c, p))
+            elif c <= 0:
+                pair_count.pop(p, None)
+        if on_progress is not None:
+            on_progress(1)
+    return Stage2(merges, seqs)
+
+
+def superbpe_pretokenizer(config: TrainConfig) -> Any:
+    return byte_level(config.numbers, SUPERWORDS)
+
+
+def count_chunks(texts: Iterable[str], config: TrainConfig) -> Counter[str]:
+    """Stage-2 chunks (in the byte-level alphabet) and how often each occurs."""
+    pre = superbpe_pretokenizer(config)
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(piece for piece, _ in pre.pre_tokenize_str(text))
+    return counts
+
+
+def train_superbpe(
+    texts: Callable[[], Iterator[str]], config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
+) -> tuple[Any, Any, Stage2]:
+    """Train SuperBPE; returns (final tokenizer, stage-1 tokenizer, stage-2 result)."""
+    from dataclasses import replace
+
+    from tokenizers import Tokenizer, decoders, models
+
+    from tokkit.train.hf import bpe_tokenizer, check_vocab_size
+
+    check_vocab_size(config, 256)
+    t = config.stage1_vocab_size()
+    if not 256 + len(config.specials) < t <= config.vocab_size:
+        raise ValueError(f"transition {config.transition} gives a stage-1 vocabulary of {t}")
+    # 1. stage 1: ordinary byte-level BPE up to t
+    stage1, trainer = bpe_tokenizer(replace(config, vocab_size=t), config.pretokenizer_regex or WORDS)
+    stage1.train_from_iterator(texts(), trainer)
+    spec1 = stage1.to_str()
+    model1 = Tokenizer.from_str(spec1).model
+    vocab1: dict[str, int] = stage1.get_vocab(with_added_tokens=False)
+    merges1 = _merges_of(spec1)
+    # 2. stage-2 chunks, segmented by the stage-1 model (this is the merge replay)
+    chunk_counts = count_chunks(texts(), config)
+    ordered = sorted(chunk_counts)  # deterministic order
+    chunks = [[tok.id for tok in model1.tokenize(chunk)] for chunk in ordered]
+    counts = [chunk_counts[c] for c in ordered]
+    id_to_token = {i: s for s, i in stage1.get_vocab(with_added_tokens=True).items()}
+    from tokkit.io.tokenizers import BYTE_LEVEL_DECODE
+
+    n_ids = max(id_to_token) + 1
+    regular = set(vocab1.values()) - {stage1.token_to_id(s) for s in config.specials}
+    surfaces = [bytes(BYTE_LEVEL_DECODE[c] for c in id_to_token[i]) if i in regular else b"\0" for i in range(n_ids)]
+    # 3. stage 2: continue BPE across spaces, with SuperBPE's filters
+    stage2 = learn_merges(
+        chunks,
+        counts,
+        surfaces,
+        config.vocab_size - n_ids,
+        min_frequency=config.min_frequency,
+        allowed=lambda s: superword_allowed(s, config.max_words_per_token),
+        on_progress=on_progress,
+    )
+    # 4. one stock BPE: stage-1 merges, then stage-2 merges
+    strings = dict(id_to_token)
+    vocab = dict(vocab1)
+    merges = list(merges1)
+    for k, (a, b) in enumerate(stage2.merges):
+        new = n_ids + k
+        strings[new] = strings[a] + strings[b]
+        vocab[strings[new]] = new
+        merges.append((strings[a], strings[b]))
+    final = Tokenizer(models.BPE(vocab=vocab, merges=merges))
+    final.normalizer = stage1.normalizer
+    final.pre_tokenizer = superbpe_pretokenizer(config)
+    final.decoder = decoders.ByteLevel()
+    final.add_special_tokens(list(config.specials))
+    for s in config.specials:  # specials keep their stage-1 ids
+        if final.token_to_id(s) != vocab1.get(s, stage1.token_to_id(s)):
+            raise RuntimeError(f"special token {s!r} moved")
+    return final, stage1, stage2
+
+
+def _merges_of(spec: str) -> list[tuple[str, str]]:
+    import json
+
+    merges = json.loads(spec)["model"]["merges"]
+    return [tuple(m.split(" ", 1)) if isinstance(m, str) else (m[0], m[1]) for m in merges]  # type: ignore[misc]
