@@ -156,7 +156,9 @@ def test_tekken_json_is_detected(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", OFFLINE)
 def test_fast_spans_equal_the_library_offsets(name: str, corpora: Path) -> None:
     """Spans rebuilt from surface bytes agree with the library's own offsets, token for token."""
-    lines = [line for p in sorted((corpora / "parallel").glob("*.txt")) for line in p.read_text("utf-8").splitlines()[:8]]
+    lines = [
+        line for p in sorted((corpora / "parallel").glob("*.txt")) for line in p.read_text("utf-8").splitlines()[:8]
+    ]
     lines += [*SAMPLE, " leading", "trailing  ", "a\u00a0b", "e\u0301 decomposed", "\U0001fab8\U0001fab8"]
     tok = cached(name)
     fast, slow = tok.encode_batch(lines), tok._offsets_batch(lines)  # type: ignore[attr-defined]

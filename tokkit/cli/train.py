@@ -86,7 +86,7 @@ def train_cmd(
                     f"({256 + len(config.specials)}, {vocab_size})",
                     hint="use a fraction such as 0.9, or a count below --vocab-size",
                 )
-        corpora = [open_corpus(p, lang=lang, text_column=text_column) for p in corpus]
+        corpora = [open_corpus(p, lang=lang, text_column=text_column, all_files=True) for p in corpus]
         files = [f for c in corpora for f in c.files]
 
         def texts() -> Iterator[str]:
@@ -99,6 +99,11 @@ def train_cmd(
         sample = [line for _, (line) in zip(range(200), texts(), strict=False)]
         if not sample:
             raise InputError("the corpus has no text (only empty lines)")
+        if algorithm in (Algorithm.UNIGRAM, Algorithm.WORDPIECE):
+            info(
+                f"note: Hugging Face's {algorithm.value} trainer is not reproducible run to run (it iterates hash "
+                "maps); for byte-identical outputs use bpe, sp-bpe or sp-unigram"
+            )
         info(f"training {algorithm.value} (vocab {vocab_size}) on {sum(f.n_bytes for f in files):,} bytes")
         with progress("superbpe stage 2 merges", total=None) as advance:
             trained = train_tokenizer(texts, config, on_progress=advance)

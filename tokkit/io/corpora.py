@@ -48,11 +48,31 @@ class Corpus:
         return sum(f.n_bytes for f in self.files)
 
 
-def open_corpus(path: Path, *, lang: str | None = None, text_column: str = "text", lang_column: str = "lang") -> Corpus:
-    """Describe the corpus at `path` (nothing is read but line counts of text files)."""
+def open_corpus(
+    path: Path,
+    *,
+    lang: str | None = None,
+    text_column: str = "text",
+    lang_column: str = "lang",
+    all_files: bool = False,
+) -> Corpus:
+    """Describe the corpus at `path` (nothing is read but line counts of text files).
+
+    A directory holds `<lang>.txt` (and .jsonl/.parquet) files; with `all_files` (training), every
+    non-hidden file below it is text of `lang` (or "und"), whatever its name.
+    """
     if not path.exists():
         raise InputError(f"corpus {path} does not exist", hint="pass a file, or a directory of <lang>.txt files")
-    if path.is_dir():
+    if path.is_dir() and all_files:
+        candidates = sorted(
+            p for p in path.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.relative_to(path).parts)
+        )
+        if not candidates:
+            raise InputError(f"corpus directory {path} has no files")
+        files = tuple(_corpus_file(p, lang or "und") for p in candidates if p.stat().st_size > 0)
+        if not files:
+            raise InputError(f"corpus directory {path} has only empty files")
+    elif path.is_dir():
         candidates = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in {".txt", *TABLE_SUFFIXES})
         if not candidates:
             raise InputError(f"corpus directory {path} has no .txt, .jsonl or .parquet files")
