@@ -49,7 +49,7 @@ def test_output_loads_with_tokenizers_and_transformers(trained: dict[str, Path],
     auto = AutoTokenizer.from_pretrained(str(out), local_files_only=True)
     assert raw.get_vocab_size() == 700
     held_out = (corpora / "parallel" / "eng.txt").read_text("utf-8").splitlines()[:60]
-    for line in held_out + ["Größe 1234567 €", "  two  spaces"]:
+    for line in [*held_out, "Größe 1234567 €", "  two  spaces"]:
         assert raw.encode(line, add_special_tokens=False).ids == auto.encode(line, add_special_tokens=False)
     meta = json.loads((out / "tokkit.meta.json").read_text())
     assert meta["params"]["algorithm"] == algorithm and meta["seeds"] == {"seed": 0}
