@@ -206,3 +206,42 @@ def test_empty_and_unknown(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no text" in result.stderr
     result = runner.invoke(app, ["train", str(tmp_path / "empty.txt"), "-a", "magic", "-o", str(tmp_path / "o")])
     assert result.exit_code == 2 and "magic" in result.stderr
+
+
+def test_per_language_suite_and_optimal_vocab(tmp_path: Path, corpora: Path) -> None:
+    import pandas as pd
+
+    train = tmp_path / "train"
+    train.mkdir()
+    for lang in ("eng", "tur"):
+        (train / f"{lang}.txt").write_text((corpora / "parallel" / f"{lang}.txt").read_text("utf-8"), "utf-8")
+    out = tmp_path / "suite"
+    args = ["train", "--per-language", str(train), "--eval-corpus", str(corpora / "parallel"), "-o", str(out)]
+    result = runner.invoke(
+        app, [*args, "--vocab-sizes", "400,700,1000,1400", "--optimal-vocab", "--target-ctc", "7000"]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "ctc.csv")
+    grid = table[table.role == "grid"]
+    assert len(grid) == 8 and (grid.groupby("lang").n_tokens.apply(lambda s: s.is_monotonic_decreasing)).all()
+    optimal = table[table.role == "optimal"].set_index("lang")
+    assert set(optimal.index) == {"eng", "tur"}
+    assert optimal.loc["eng", "vocab_size"] < optimal.loc["tur", "vocab_size"]  # Turkish needs more vocabulary
+    for lang in ("eng", "tur"):
+        assert abs(optimal.loc[lang, "n_tokens"] - 7000) / 7000 < 0.05  # achieved CTC is close to the target
+        assert (out / optimal.loc[lang, "path"] / "tokenizer.json").is_file()
+    assert (out / "ctc.png").read_bytes()[:4] == b"\x89PNG"
+    meta = json.loads((out / "tokkit.meta.json").read_text())
+    assert set(meta["params"]["fits"]) == {"eng", "tur"}
+
+
+def test_suite_bad_inputs(tmp_path: Path, corpora: Path) -> None:
+    base = ["train", "--per-language", str(corpora / "parallel"), "-o", str(tmp_path / "s")]
+    for extra, message in [
+        ([], "--eval-corpus"),
+        (["--eval-corpus", str(corpora / "parallel"), "--optimal-vocab"], "exactly one of"),
+        (["--eval-corpus", str(corpora / "parallel"), "--vocab-sizes", "a,b"], "comma-separated integers"),
+    ]:
+        result = runner.invoke(app, [*base, *extra])
+        assert result.exit_code == 2 and message in result.stderr, result.output
+    assert not (tmp_path / "s").exists()

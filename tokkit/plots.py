@@ -38,3 +38,39 @@ def premium_figure(table: pd.DataFrame, *, reference: str) -> Any:
     ax.margins(y=0.01)
     fig.tight_layout()
     return fig
+
+
+def ctc_vs_vocab_figure(table: pd.DataFrame, laws: dict[str, Any], target: float | None) -> Any:
+    """CTC on the evaluation corpus against vocabulary size per language, with fitted power laws."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(9, 6), dpi=110)
+    grid = table[table.role == "grid"]
+    colors = plt.get_cmap("tab10" if grid.lang.nunique() <= 10 else "tab20")
+    for k, (lang, g) in enumerate(grid.groupby("lang", sort=True)):
+        color = colors(k % 20)
+        name = f"{LANGUAGES[lang][0]} ({lang})" if lang in LANGUAGES else lang
+        ax.plot(g.vocab_size, g.n_tokens, "o", color=color, label=name)
+        if lang in laws:
+            law = laws[lang]
+            xs = np.geomspace(law.lo, law.hi, 100)
+            ax.plot(xs, [law.predict(x) for x in xs], "-", color=color, alpha=0.7)
+    optimal = table[table.role == "optimal"]
+    if len(optimal):
+        ax.plot(
+            optimal.vocab_size, optimal.n_tokens, "*", color="black", markersize=12, label="optimal size (achieved)"
+        )
+    if target is not None:
+        ax.axhline(target, color="black", linestyle="--", linewidth=0.8, label=f"target CTC {target:,.0f}")
+    ax.set_xscale("log")
+    ax.set_xlabel("vocabulary size")
+    ax.set_ylabel("corpus token count (CTC) on the evaluation corpus")
+    ax.set_title("CTC vs vocabulary size per language (fitted: a·v^-b + c)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return fig

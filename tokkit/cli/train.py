@@ -17,14 +17,15 @@ _D = TrainConfig()
 
 def train_cmd(
     corpus: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             metavar="CORPUS...", help="Text files, directories of them, or .jsonl/.parquet with a text column."
         ),
-    ],
+    ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", file_okay=False, help="Directory to write the tokenizer to.")
-    ],
+        Path,
+        typer.Option("--output", "-o", file_okay=False, help="Directory to write the tokenizer (or the suite) to."),
+    ] = Path("tokenizer"),
     algorithm: Annotated[Algorithm, typer.Option("--algorithm", "-a", help="What to train.")] = _D.algorithm,
     vocab_size: Annotated[int, typer.Option(min=2, help="Vocabulary size, special tokens included.")] = _D.vocab_size,
     min_frequency: Annotated[int, typer.Option(min=0, help="Least count of a merge (BPE family, WordPiece).")] = (
@@ -51,6 +52,25 @@ def train_cmd(
     ] = (_D.seed),
     lang: Annotated[str | None, typer.Option(help="Language of single-file corpora (recorded only).")] = None,
     text_column: Annotated[str, typer.Option(help="Text column of .jsonl/.parquet corpora.")] = "text",
+    per_language: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False, help="Suite: a directory of <lang>.txt files; one tokenizer per language × size."
+        ),
+    ] = None,
+    vocab_sizes: Annotated[
+        str, typer.Option(help="Suite: comma-separated vocabulary sizes.")
+    ] = "4000,8000,16000,32000",
+    eval_corpus: Annotated[
+        Path | None, typer.Option(help="Suite: parallel corpus (directory of <lang>.txt) to measure CTC on.")
+    ] = None,
+    optimal_vocab: Annotated[
+        bool, typer.Option(help="Suite: fit CTC(vocab) per language and train at the size that hits the target.")
+    ] = False,
+    target_ctc: Annotated[float | None, typer.Option(min=1.0, help="Target CTC for --optimal-vocab.")] = None,
+    equalize: Annotated[
+        bool, typer.Option(help="With --optimal-vocab: the target that makes CTC most equal across languages.")
+    ] = False,
     fmt: FormatOpt = OutputFormat.TABLE,
     force: ForceOpt = False,
 ) -> None:
@@ -86,6 +106,15 @@ def train_cmd(
                     f"({256 + len(config.specials)}, {vocab_size})",
                     hint="use a fraction such as 0.9, or a count below --vocab-size",
                 )
+        if per_language is not None:
+            _suite(
+                per_language, eval_corpus, vocab_sizes, config, output, optimal_vocab, target_ctc, equalize, fmt, force
+            )
+            return
+        if optimal_vocab or eval_corpus is not None:
+            raise InputError("--optimal-vocab and --eval-corpus need --per-language DIR")
+        if not corpus:
+            raise InputError("give a CORPUS to train on (or --per-language DIR for a suite)")
         corpora = [open_corpus(p, lang=lang, text_column=text_column, all_files=True) for p in corpus]
         files = [f for c in corpora for f in c.files]
 
@@ -113,6 +142,7 @@ def train_cmd(
             "normalization": normalization.value, "pretokenizer_regex": pretokenizer_regex,
             "transition": transition, "lang": lang, "text_column": text_column, "stats": trained.stats,
         }  # fmt: skip
+        corpus = corpus or []
         meta = run_meta(params=params, inputs=[f.path for f in files], seeds={"seed": seed}, outputs=[output])
 
         def fill(directory: Path) -> None:
@@ -124,3 +154,67 @@ def train_cmd(
         write_dir_atomic(output, fill, force=force)
     row = {"output": str(output), "algorithm": algorithm.value, **trained.stats}
     emit(pd.DataFrame([row]), fmt, title="tokkit train")
+
+
+def _suite(
+    per_language: Path,
+    eval_corpus: Path | None,
+    vocab_sizes: str,
+    config: TrainConfig,
+    output: Path,
+    optimal: bool,
+    target_ctc: float | None,
+    equalize: bool,
+    fmt: OutputFormat,
+    force: bool,
+) -> None:
+    """Per-language suite (and optimal vocabulary sizes) into one output directory."""
+    from dataclasses import asdict
+
+    from tokkit.errors import InputError
+    from tokkit.io.reports import run_meta, table_bytes, write_dir_atomic
+    from tokkit.plots import ctc_vs_vocab_figure
+    from tokkit.suites import run_suite, suite_corpus_files
+
+    if eval_corpus is None:
+        raise InputError("--per-language needs --eval-corpus, a parallel corpus to measure CTC on")
+    if optimal and (target_ctc is None) == (not equalize):
+        raise InputError("--optimal-vocab needs exactly one of --target-ctc N and --equalize")
+    if not optimal and (target_ctc is not None or equalize):
+        raise InputError("--target-ctc and --equalize need --optimal-vocab")
+    try:
+        sizes = sorted({int(x) for x in vocab_sizes.split(",") if x.strip()})
+    except ValueError:
+        raise InputError(f"--vocab-sizes must be comma-separated integers, got {vocab_sizes!r}") from None
+    if not sizes:
+        raise InputError("--vocab-sizes is empty")
+    files = suite_corpus_files(per_language, eval_corpus)
+    holder: list[object] = []
+
+    def fill(directory: Path) -> None:
+        with progress("training the suite", total=None) as advance:
+            result = run_suite(
+                per_language, eval_corpus, sizes, config, directory, optimal=optimal, target_ctc=target_ctc,
+                on_progress=advance,
+            )  # fmt: skip
+        (directory / "ctc.csv").write_bytes(table_bytes(result.table, "csv"))
+        fig = ctc_vs_vocab_figure(result.table, result.laws, result.target_ctc)
+        fig.savefig(directory / "ctc.png", format="png")
+        params = {
+            "per_language": str(per_language), "eval_corpus": str(eval_corpus), "vocab_sizes": sizes,
+            "optimal_vocab": optimal, "target_ctc": result.target_ctc, "equalize": equalize,
+            "config": {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(config).items()},
+            "fits": {lang: asdict(law) for lang, law in result.laws.items()},
+        }  # fmt: skip
+        meta = run_meta(params=params, inputs=[f.path for f in files], seeds={"seed": config.seed}, outputs=[output])
+        (directory / "tokkit.meta.json").write_bytes(meta)
+        holder.append(result)
+
+    write_dir_atomic(output, fill, force=force)
+    result = holder[0]
+    from tokkit.suites import SuiteResult
+
+    assert isinstance(result, SuiteResult)
+    if result.target_ctc is not None:
+        info(f"target CTC {result.target_ctc:,.0f}; table in {output / 'ctc.csv'}, plot in {output / 'ctc.png'}")
+    emit(result.table, fmt, title="tokkit train --per-language")
