@@ -54,6 +54,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/evaluate_throughput.py
+	$(BIN)/python benchmarks/train_speed.py
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv

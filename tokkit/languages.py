@@ -107,3 +107,10 @@ def normalize_lang(code: str) -> str:
 def is_unspaced(lang: str) -> bool:
     """True for languages whose words are not separated by spaces."""
     return normalize_lang(lang) in UNSPACED
+
+
+def fold_case(text: str, lang: str) -> str:
+    """Lower-case with Turkish/Azerbaijani dotted and dotless i (İ → i, I → ı)."""
+    if normalize_lang(lang) in {"tur", "aze"}:
+        text = text.replace("İ", "i").replace("I", "ı")
+    return text.lower()

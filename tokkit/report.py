@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tokkit.evaluate.linguistic import LinguisticCounts
 from tokkit.evaluate.metrics import ratio, renyi_efficiency, token_premiums
 from tokkit.evaluate.runner import LangCounts
 
@@ -18,6 +19,14 @@ EVALUATE_COLUMNS = [
     "bytes_per_token", "chars_per_token", "fertility", "split_word_share", "unk_share", "vocab_used",
     "renyi_efficiency", "token_premium", "mb_per_s", "word_unit",
 ]  # fmt: skip
+
+# Added by --metrics linguistic (one record per tokenizer × corpus × language, same keys as above).
+LINGUISTIC_COLUMNS = [
+    "oracle", "n_types", "n_lang_types", "n_pure_types", "pct_lang_token", "pct_lang_type", "pct_pure_token",
+    "pct_pure_type", "n_unanalysable", "n_special_types", "n_byte_types", "n_space_types", "n_punct_types",
+    "n_digit_types", "n_short_types",
+]  # fmt: skip
+CORRELATION_COLUMNS = ["metric", "n", "pearson_r", "pearson_p", "spearman_rho", "spearman_p"]
 
 # Premiums are blanked where more than this share of characters became UNK (Petrov et al. 2023).
 MAX_UNK_SHARE = 0.10
@@ -86,3 +95,65 @@ def evaluation_table(
         )
     table = pd.DataFrame(rows, columns=EVALUATE_COLUMNS)
     return EvaluationResult(table, tuple(notes))
+
+
+def add_linguistic(table: pd.DataFrame, results: dict[tuple[str, str, str], LinguisticCounts]) -> pd.DataFrame:
+    """Append the %TR/%Pure columns; keys are (tokenizer, corpus, lang)."""
+    rows: list[dict[str, object]] = []
+    for tok, corpus, lang in zip(table.tokenizer, table.corpus, table.lang, strict=True):
+        lc = results.get((tok, corpus, lang))
+        if lc is None:
+            rows.append({**dict.fromkeys(LINGUISTIC_COLUMNS, math.nan), "oracle": None})
+            continue
+        rows.append(
+            {
+                "oracle": lc.oracle,
+                "n_types": lc.n_types,
+                "n_lang_types": lc.n_lang_types,
+                "n_pure_types": lc.n_pure_types,
+                **lc.percentages(),
+                "n_unanalysable": lc.n_unanalysable,
+                **{f"n_{k}_types": v for k, v in lc.excluded_types.items()},
+            }
+        )
+    extra = pd.DataFrame(rows, columns=LINGUISTIC_COLUMNS, index=table.index)
+    return pd.concat([table, extra], axis=1)
+
+
+def score_correlations(table: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Pearson and Spearman correlation of each numeric metric with a downstream score per tokenizer.
+
+    A tokenizer's metric is its mean over the table's languages. p-values are two-sided; with
+    fewer than 3 tokenizers they are NaN. n is printed so that nobody reads much into n = 4.
+    """
+    from scipy import stats
+
+    notes = []
+    numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+    per_tok = table.groupby("tokenizer")[numeric].mean()
+    if table.lang.nunique() > 1:
+        notes.append(f"metrics averaged over {table.lang.nunique()} languages per tokenizer")
+    merged = per_tok.join(scores.set_index("tokenizer")["score"], how="inner")
+    missing = sorted(set(per_tok.index) - set(merged.index))
+    if missing:
+        notes.append(f"no score for {', '.join(missing)}")
+    rows = []
+    for metric in numeric:
+        pair = merged[[metric, "score"]].dropna()
+        n = len(pair)
+        if n >= 3 and pair[metric].nunique() > 1 and pair["score"].nunique() > 1:
+            r, rp = stats.pearsonr(pair[metric], pair["score"])
+            rho, sp = stats.spearmanr(pair[metric], pair["score"])
+        else:
+            r = rp = rho = sp = math.nan
+        rows.append(
+            {
+                "metric": metric,
+                "n": n,
+                "pearson_r": float(r),
+                "pearson_p": float(rp),
+                "spearman_rho": float(rho),
+                "spearman_p": float(sp),
+            }
+        )
+    return pd.DataFrame(rows, columns=CORRELATION_COLUMNS), notes

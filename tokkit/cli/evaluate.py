@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,13 @@ from tokkit.cli._options import (
     TrustRemoteCodeOpt,
 )
 from tokkit.cli._output import OutputFormat, emit, info, note, progress, user_errors
+from tokkit.evaluate.linguistic import ShortTokens
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tokkit.evaluate.runner import LangCounts
+    from tokkit.io.tokenizers import Tokenizer
 
 TABLE_COLUMNS = [
     "tokenizer", "lang", "n_tokens", "bytes_per_token", "fertility", "split_word_share", "unk_share",
@@ -51,6 +58,22 @@ def evaluate_cmd(
         Path | None, typer.Option(dir_okay=False, help="Write a PNG of the token premium per language.")
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Lines encoded per batch.")] = 2048,
+    metrics: Annotated[
+        str,
+        typer.Option(
+            help="basic, linguistic (adds %TR/%Pure) or all "
+            "[default: auto = basic, plus linguistic when --lang is given]."
+        ),
+    ] = "auto",
+    short_tokens: Annotated[
+        ShortTokens, typer.Option(help="%TR/%Pure rule for 1-2 character tokens (see the README).")
+    ] = ShortTokens.STRICT,
+    scores: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="CSV with columns tokenizer,score: print the correlation of each metric with it."
+        ),
+    ] = None,
     tiktoken_pattern: TiktokenPatternOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
     force: ForceOpt = False,
@@ -68,6 +91,10 @@ def evaluate_cmd(
     from tokkit.report import evaluation_table
 
     with user_errors():
+        if metrics not in {"auto", "basic", "linguistic", "all"}:
+            raise InputError(f"--metrics {metrics!r}: choose basic, linguistic, all or auto")
+        want_linguistic = metrics in {"linguistic", "all"} or (metrics == "auto" and lang is not None)
+        score_table = _read_scores(scores) if scores is not None else None
         if output is not None:
             table_format_for(output)
             check_output(output, force=force)
@@ -114,25 +141,84 @@ def evaluate_cmd(
         )
         for message in result.notes:
             note(message)
+        table = result.table
+        if want_linguistic:
+            table = _linguistic(table, all_counts, loaded, short_tokens, required=metrics != "auto")
         written = []
         if output is not None:
-            write_table(result.table, output, force=force)
+            write_table(table, output, force=force)
             written.append(output)
         if plot is not None:
-            if ref is None or result.table["token_premium"].isna().all():
+            if ref is None or table["token_premium"].isna().all():
                 raise InputError(
                     "--plot draws token premiums, which need a parallel corpus with the reference language"
                 )
             from tokkit.plots import premium_figure
 
-            save_figure(premium_figure(result.table, reference=ref), plot, force=force)
+            save_figure(premium_figure(table, reference=ref), plot, force=force)
             written.append(plot)
         if written:
             inputs = [f.path for c in corpora for f in c.files] + [p for t in loaded for p in t.files]
             params = {
                 "tokenizers": tokenizers, "corpus": [str(p) for p in corpus], "reference": ref, "lang": lang,
                 "alpha": alpha, "batch_size": batch_size, "text_column": text_column, "lang_column": lang_column,
-                "tiktoken_pattern": tiktoken_pattern,
+                "tiktoken_pattern": tiktoken_pattern, "metrics": metrics, "short_tokens": short_tokens.value,
             }  # fmt: skip
             write_sidecar(written[0], params=params, inputs=inputs, outputs=written, force=force)
-    emit(result.table, fmt, title="tokkit evaluate", columns=TABLE_COLUMNS)
+        if score_table is not None:
+            from tokkit.report import score_correlations
+
+            correlations, messages = score_correlations(table, score_table)
+            for message in messages:
+                note(message)
+            emit(correlations, fmt, title="correlation of each metric with the downstream score")
+            return
+    columns = TABLE_COLUMNS + (LINGUISTIC_TABLE_COLUMNS if want_linguistic else [])
+    emit(table, fmt, title="tokkit evaluate", columns=columns)
+
+
+LINGUISTIC_TABLE_COLUMNS = ["oracle", "pct_lang_token", "pct_lang_type", "pct_pure_token", "pct_pure_type"]
+
+
+def _read_scores(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    from tokkit.errors import InputError
+
+    try:
+        df = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read --scores {path} ({e})") from None
+    if not {"tokenizer", "score"} <= set(df.columns):
+        raise InputError(f"--scores {path} needs columns tokenizer,score (has {', '.join(map(str, df.columns))})")
+    return df
+
+
+def _linguistic(
+    table: pd.DataFrame, counts: list[LangCounts], tokenizers: list[Tokenizer], short: ShortTokens, *, required: bool
+) -> pd.DataFrame:
+    """%TR/%Pure for every tokenizer × language that has an oracle."""
+    from tokkit.errors import InputError
+    from tokkit.evaluate.runner import linguistic_for
+    from tokkit.io.oracles import load_oracle
+    from tokkit.report import add_linguistic
+
+    by_name = {t.name: t for t in tokenizers}
+    oracles = {}
+    for lang in sorted({c.lang for c in counts}):
+        try:
+            with progress(f"loading the {lang} oracle", total=None):
+                oracles[lang] = load_oracle(lang)
+        except InputError as e:
+            if required:
+                raise
+            note(f"no %TR/%Pure for {lang}: {e}")
+    results = {}
+    with progress("judging tokens", total=len(counts)) as advance:
+        for c in counts:
+            if c.lang in oracles:
+                results[(c.tokenizer, c.corpus, c.lang)] = linguistic_for(
+                    by_name[c.tokenizer], c, oracles[c.lang], short_tokens=short
+                )
+            advance(1)
+    return add_linguistic(table, results)

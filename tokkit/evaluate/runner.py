@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tokkit.evaluate.linguistic import LinguisticCounts, ShortTokens
 from tokkit.evaluate.metrics import covered_characters, pieces_per_word, word_spans
 from tokkit.io.corpora import Corpus, iter_batches
+from tokkit.io.oracles import Oracle
 from tokkit.io.tokenizers import EncodedBatch, Tokenizer
 from tokkit.languages import is_unspaced
 
@@ -144,3 +146,44 @@ def count_tokens(
         )
         for lang, acc in sorted(accs.items())
     ]
+
+
+def token_type_counts(tokenizer: Tokenizer, counts: LangCounts) -> tuple[dict[str, int], dict[str, int]]:
+    """Corpus counts of the tokens used, by normalised string (see `linguistic`), and the types
+    set aside by id (`special`, `byte` for byte-fallback tokens)."""
+    from tokkit.evaluate.linguistic import strip_markers
+    from tokkit.languages import fold_case
+
+    by_text: dict[str, int] = {}
+    excluded = {"special": 0, "byte": 0}
+    for token_id in np.flatnonzero(counts.token_counts).tolist():
+        n = int(counts.token_counts[token_id])
+        if token_id in tokenizer.special_ids:
+            excluded["special"] += 1
+        elif token_id in tokenizer.byte_fallback_ids:
+            excluded["byte"] += 1
+        else:
+            text = fold_case(strip_markers(tokenizer.decode([token_id])), counts.lang)
+            by_text[text] = by_text.get(text, 0) + n
+    return by_text, excluded
+
+
+def linguistic_for(
+    tokenizer: Tokenizer, counts: LangCounts, oracle: Oracle, *, short_tokens: ShortTokens
+) -> LinguisticCounts:
+    """%TR/%Pure counts of one tokenizer on one language, judged by `oracle` (cached per string)."""
+    from tokkit.evaluate.linguistic import linguistic_counts
+    from tokkit.io.oracles import AnalyserError
+
+    type_counts, excluded = token_type_counts(tokenizer, counts)
+
+    def judge(text: str) -> tuple[bool, bool] | None:
+        try:
+            return oracle.is_valid(text), oracle.is_pure(text)
+        except AnalyserError:
+            return None
+
+    return linguistic_counts(
+        type_counts, judge, oracle=oracle.name, is_short_word=oracle.is_short_word,
+        short_tokens=short_tokens, excluded=excluded,
+    )  # fmt: skip
