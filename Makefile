@@ -55,6 +55,7 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/evaluate_throughput.py
 	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/turkish_lemmas.py
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv
