@@ -10,6 +10,7 @@ import typer
 import tokkit
 from tokkit.cli.evaluate import evaluate_cmd
 from tokkit.cli.train import train_cmd
+from tokkit.cli.transplant import transplant_cmd
 
 app = typer.Typer(
     name="tokkit",
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.command("train")(train_cmd)
 app.command("evaluate")(evaluate_cmd)
+app.command("transplant")(transplant_cmd)
 
 
 def _version(value: bool) -> None:

@@ -169,6 +169,29 @@ class Tokenizer(ABC):
         """True when unknown characters become byte tokens instead of UNK."""
         return bool(self.byte_fallback_ids)
 
+    def token_bytes(self) -> list[bytes | None]:
+        """The raw bytes each id stands for in running text (None for special tokens).
+
+        Byte-level `Ġ` and SentencePiece `▁` become a space, `<0xNN>` the byte; for WordPiece a
+        `##` piece is its text and a word-initial piece is a space plus its text.
+        """
+        if self.surfaces is not None:
+            table = list(self.surfaces)
+        else:
+            table = []
+            for i in range(self.vocab_size):
+                token = self.id_to_token(i)
+                if token is None or token == "None":
+                    table.append(None)
+                elif token.startswith("##"):
+                    table.append(token[2:].encode("utf-8"))
+                else:
+                    table.append((" " + token).encode("utf-8"))
+        for i in self.special_ids:
+            if i < len(table):
+                table[i] = None
+        return table
+
     def _set_surfaces(self, surfaces: list[bytes | None], *, check: str = "full") -> None:
         """Install surface bytes, after checking on a probe text which prefix the encoder adds."""
         self.surfaces, self.surface_check = surfaces, check
@@ -718,3 +741,19 @@ def write_tokenizer_dir(
         for token, i in sorted(raw.get_vocab(with_added_tokens=True).items(), key=lambda x: x[1]):
             text = raw.decode([i], skip_special_tokens=False)
             fh.write(f"{i}\t{token}\t{text.encode('unicode_escape').decode('ascii')}\n")
+
+
+def to_tokenizers(tok: Tokenizer) -> Any:
+    """The tokenizer as a `tokenizers.Tokenizer`, for saving next to a model."""
+    if isinstance(tok, HFTokenizer):
+        from tokenizers import Tokenizer as RawTokenizer
+
+        raw = RawTokenizer.from_str(tok._tok.to_str())
+        raw.encode_special_tokens = False
+        return raw
+    if isinstance(tok, SentencePieceTokenizer):
+        return sentencepiece_to_tokenizers(tok.files[0])
+    raise InputError(
+        f"cannot save a {tok.family} tokenizer as tokenizer.json yet",
+        hint="pass a tokenizer.json, a Hugging Face directory or a SentencePiece .model",
+    )

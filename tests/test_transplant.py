@@ -1,0 +1,200 @@
+"""Transplant invariants on tiny random Llamas, OMP against scikit-learn, alignment across families."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from tokkit.cli import app
+from tokkit.transplant.omp import omp
+from tokkit.transplant.vocab import align_vocabularies, segment_bytes
+
+runner = CliRunner()
+
+
+def _tiny(root: Path, name: str, lines: list[str], vocab: int, hidden: int, *, tie: bool) -> Path:
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    from tokkit.train.config import TrainConfig
+    from tokkit.train.hf import train_hf
+
+    tok = train_hf(iter(lines), TrainConfig(vocab_size=vocab))
+    config = LlamaConfig(
+        vocab_size=tok.get_vocab_size(), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=tie, eos_token_id=0, bos_token_id=None,
+        max_position_embeddings=256,
+    )  # fmt: skip
+    torch.manual_seed(len(name))
+    model = LlamaForCausalLM(config)
+    out = root / name
+    model.save_pretrained(out)
+    PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>").save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory, corpora: Path) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("models")
+    prose = (corpora / "en" / "prose.txt").read_text("utf-8").splitlines()
+    maths = (corpora / "math" / "problems.txt").read_text("utf-8").splitlines()
+    return {
+        "base": _tiny(root, "base", prose, 400, 32, tie=False),
+        "tied": _tiny(root, "tied", prose, 400, 32, tie=True),
+        "donor": _tiny(root, "donor", prose + maths, 500, 24, tie=False),
+    }
+
+
+def _run(base: Path, out: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["transplant", str(base), "-o", str(out), "-f", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "transplant.json").read_text())
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    return load_file(str(path / "model.safetensors"))
+
+
+@pytest.mark.parametrize("method", ["omp", "subword-mean", "mean", "zero", "random"])
+def test_every_method_keeps_shared_rows_and_loads(models: dict[str, Path], tmp_path: Path, method: str) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = tmp_path / method
+    report = _run(models["base"], out, "--donor", str(models["donor"]), "--tokenizer", str(models["donor"]),
+                  "--method", method, "--k", "8")  # fmt: skip
+    counts = report["counts"]
+    assert counts["new_vocab_size"] == 500 and counts["exact"] > 300
+    assert counts["exact"] + counts["approximated"] + counts["unmatched"] == 500
+    assert set(report["verification"]) >= {"base_bits_per_byte", "new_bits_per_byte", "ratio", "eval_text_sha256"}
+    old, new = _weights(models["base"]), _weights(out)
+    from tokenizers import Tokenizer
+
+    old_tok = Tokenizer.from_file(str(models["base"] / "tokenizer.json"))
+    new_tok = Tokenizer.from_file(str(out / "tokenizer.json"))
+    shared = [(i, old_tok.token_to_id(t)) for t, i in new_tok.get_vocab().items() if old_tok.token_to_id(t) is not None]
+    assert len(shared) == counts["exact"]
+    for key in ("model.embed_tokens.weight", "lm_head.weight"):
+        for new_id, old_id in shared:
+            assert torch.equal(new[key][new_id], old[key][old_id])  # bit for bit, each matrix on its own
+        assert torch.isfinite(new[key]).all()
+        if method != "zero":
+            assert (new[key].abs().sum(1) > 0).all()
+    model = AutoModelForCausalLM.from_pretrained(out, local_files_only=True)
+    tok = AutoTokenizer.from_pretrained(out, local_files_only=True)
+    assert model.config.vocab_size == len(tok) == 500
+    assert model.config.eos_token_id == tok.eos_token_id == 0
+    generated = model.generate(**tok("the", return_tensors="pt"), max_new_tokens=3, do_sample=False)
+    assert generated.shape[1] >= 2
+
+
+def test_tied_model_stays_tied(models: dict[str, Path], tmp_path: Path) -> None:
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path / "tied"
+    report = _run(models["tied"], out, "--tokenizer", str(models["donor"]), "--method", "subword-mean")
+    assert report["tied_embeddings"] is True
+    model = AutoModelForCausalLM.from_pretrained(out, local_files_only=True)
+    assert model.get_input_embeddings().weight.data_ptr() == model.get_output_embeddings().weight.data_ptr()
+
+
+def test_same_seed_same_weights(models: dict[str, Path], tmp_path: Path) -> None:
+    torch.manual_seed(123)
+    a = _run(models["base"], tmp_path / "a", "--tokenizer", str(models["donor"]), "--method", "random", "--no-eval")
+    torch.rand(5)  # perturb the global generator in between
+    _run(models["base"], tmp_path / "b", "--tokenizer", str(models["donor"]), "--method", "random", "--no-eval")
+    assert a["seed"] == 0
+    assert (tmp_path / "a" / "model.safetensors").read_bytes() == (tmp_path / "b" / "model.safetensors").read_bytes()
+    _run(models["base"], tmp_path / "c", "--tokenizer", str(models["donor"]), "--method", "random", "--seed", "1",
+         "--no-eval")  # fmt: skip
+    assert (tmp_path / "a" / "model.safetensors").read_bytes() != (tmp_path / "c" / "model.safetensors").read_bytes()
+
+
+def test_omp_reproduces_an_anchor_with_coefficient_one() -> None:
+    g = torch.Generator().manual_seed(0)
+    dictionary = torch.randn(200, 64, generator=g)
+    code = omp(dictionary[[17, 99]], dictionary, k=4)
+    assert code.indices[:, 0].tolist() == [17, 99]
+    assert code.coeffs[:, 0].tolist() == pytest.approx([1.0, 1.0], abs=1e-5)
+    assert code.relative_error.max() < 1e-5
+
+
+def test_omp_recovers_a_sparse_combination_and_matches_scikit_learn() -> None:
+    from sklearn.linear_model import orthogonal_mp
+
+    g = torch.Generator().manual_seed(1)
+    dictionary = torch.randn(300, 48, generator=g)
+    targets = torch.randn(20, 48, generator=g)
+    code = omp(targets, dictionary, k=6, chunk_size=7)
+    reference = orthogonal_mp(dictionary.double().numpy().T, targets.double().numpy().T, n_nonzero_coefs=6)  # (N, B)
+    for b in range(20):
+        support = set(np.flatnonzero(reference[:, b]).tolist())
+        assert set(code.indices[b].tolist()) == support
+        assert code.coeffs[b].double().numpy() == pytest.approx(reference[code.indices[b].numpy(), b], abs=1e-4)
+    exact = dictionary[[3, 50, 120]].T @ torch.tensor([0.5, -2.0, 1.5])
+    recovered = omp(exact.unsqueeze(0), dictionary, k=3)
+    assert sorted(recovered.indices[0].tolist()) == [3, 50, 120] and recovered.relative_error[0] < 1e-5
+
+
+def test_omp_is_deterministic_and_checks_k() -> None:
+    g = torch.Generator().manual_seed(2)
+    d, t = torch.randn(100, 16, generator=g), torch.randn(9, 16, generator=g)
+    a, b = omp(t, d, 5), omp(t, d, 5, chunk_size=2)
+    assert torch.equal(a.indices, b.indices) and torch.allclose(a.coeffs, b.coeffs, atol=1e-6)
+    with pytest.raises(ValueError, match="between 1 and"):
+        omp(t, d, 101)
+
+
+def test_alignment_on_raw_bytes_across_families() -> None:
+    # old: byte-level ("Ġcafé" is b" caf\xc3\xa9"); new: SentencePiece-style with byte fallback
+    old = [None, b" caf\xc3\xa9", b"a", b"\xc3"]
+    new = [None, None, b" caf\xc3\xa9", b"\xc3", b"zzz"]
+    al = align_vocabularies(
+        old, new, old_roles={"eos": 0}, new_roles={"eos": 1}, old_specials={0: "<|endoftext|>"},
+        new_specials={0: "<unk>", 1: "</s>"},
+    )  # fmt: skip
+    assert dict(zip(al.shared_new.tolist(), al.shared_old.tolist())) == {1: 0, 2: 1, 3: 3}
+    assert al.to_approximate.tolist() == [0, 4]
+    assert segment_bytes(b" cafa", {b" caf": 1, b"a": 2, b" ": 3}, 4) == [1, 2]
+    assert segment_bytes(b"\xff", {b"a": 1}, 1) is None
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--method", "omp"], "needs --donor"),
+        (["--method", "omp", "--donor", "DONOR", "--k", "100000"], "larger than"),
+        (["--method", "mean", "--tokenizer", "cl100k_base"], "cannot save a tiktoken"),
+        (["--method", "mean"], "give --tokenizer"),
+    ],
+)
+def test_bad_transplant_inputs(models: dict[str, Path], tmp_path: Path, args: list[str], message: str) -> None:
+    args = [str(models["donor"]) if a == "DONOR" else a for a in args]
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["transplant", str(models["base"]), "-o", str(out), "--no-eval", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_refuses_models_without_weights_and_custom_code(models: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((models["base"] / "config.json").read_text())
+    result = runner.invoke(app, ["transplant", str(broken), "--tokenizer", str(models["donor"]), "--method", "mean",
+                                 "-o", str(tmp_path / "o")])  # fmt: skip
+    assert result.exit_code == 2 and "no weights" in result.stderr
+    custom = tmp_path / "custom"
+    custom.mkdir()
+    config = json.loads((models["base"] / "config.json").read_text()) | {"auto_map": {"AutoModelForCausalLM": "x.Y"}}
+    (custom / "config.json").write_text(json.dumps(config))
+    (custom / "model.safetensors").write_bytes((models["base"] / "model.safetensors").read_bytes())
+    result = runner.invoke(app, ["transplant", str(custom), "--tokenizer", str(models["donor"]), "--method", "mean",
+                                 "-o", str(tmp_path / "o")])  # fmt: skip
+    assert result.exit_code == 2 and "--trust-remote-code" in result.stderr
+    assert not (tmp_path / "o").exists()

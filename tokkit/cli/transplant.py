@@ -1,0 +1,101 @@
+"""`tokkit transplant`: give a pretrained causal LM a new tokenizer, and measure what survived."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokkit.cli._options import ForceOpt, FormatOpt, TrustRemoteCodeOpt
+from tokkit.cli._output import OutputFormat, emit, info, note, user_errors
+from tokkit.transplant.config import Method
+
+DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "corpora" / "eval" / "heldout-en.txt"
+
+
+def transplant_cmd(
+    base_model: Annotated[str, typer.Argument(help="Model directory, .gguf file, or hub id (online).")],
+    output: Annotated[Path, typer.Option("--output", "-o", file_okay=False, help="Directory for the new model.")],
+    tokenizer: Annotated[
+        str | None, typer.Option(help="The new tokenizer (any format `evaluate` reads) [default: the donor's].")
+    ] = None,
+    method: Annotated[Method, typer.Option(help="How new tokens get their rows.")] = Method.OMP,
+    donor: Annotated[
+        str | None, typer.Option(help="omp: a model that uses the new tokenizer (its embeddings are the donor space).")
+    ] = None,
+    k: Annotated[int, typer.Option(min=1, help="omp: anchors per new token.")] = 64,
+    seed: Annotated[int, typer.Option(min=0, help="Seed for --method random.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda (for the OMP kernel).")] = "cpu",
+    eval_text: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="Held-out text for bits per byte before/after [default: corpora/eval/heldout-en.txt]."
+        ),
+    ] = None,
+    no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the bits-per-byte verification.")] = False,
+    trust_remote_code: TrustRemoteCodeOpt = False,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    force: ForceOpt = False,
+) -> None:
+    """Put a new tokenizer into a pretrained model (OMP, subword-mean, mean, zero, random).
+
+    Example: tokkit transplant SmolLM2.gguf --tokenizer out/bpe --method subword-mean -o out/smollm2-bpe
+    """
+    import json
+
+    import pandas as pd
+
+    from tokkit.errors import InputError, OutputExistsError
+    from tokkit.io.reports import run_meta, write_dir_atomic
+    from tokkit.transplant.config import TransplantConfig
+    from tokkit.transplant.pipeline import transplant
+
+    with user_errors():
+        if output.exists() and not force:
+            raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
+        if device not in {"cpu", "cuda"} and not device.startswith("cuda:"):
+            raise InputError(f"--device {device!r}: use cpu or cuda")
+        if device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                raise InputError("--device cuda: no CUDA device is available here", hint="use --device cpu")
+        text = None if no_eval else (eval_text or DEFAULT_EVAL)
+        if text is not None and not text.is_file():
+            raise InputError(f"--eval-text {text} does not exist")
+        config = TransplantConfig(method=method, k=k, seed=seed, device=device)
+        notes: list[str] = []
+        holder: dict[str, object] = {}
+
+        def fill(directory: Path) -> None:
+            report = transplant(
+                base_model, tokenizer, directory, config, donor_spec=donor, eval_text=text,
+                trust_remote_code=trust_remote_code, notes=notes,
+            )  # fmt: skip
+            params = {"base_model": base_model, "tokenizer": tokenizer, "method": method.value, "donor": donor,
+                      "k": k, "device": device, "eval_text": str(text) if text else None}  # fmt: skip
+            files = [Path(p) for p in (base_model, tokenizer, donor, text) if p and Path(p).is_file()]
+            (directory / "tokkit.meta.json").write_bytes(run_meta(params=params, inputs=files, seeds={"seed": seed},
+                                                                  outputs=[output]))  # fmt: skip
+            report["command"] = json.loads(run_meta(params={}, inputs=[]))["command"]
+            (directory / "transplant.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+            holder["report"] = report
+
+        info(f"transplanting into {base_model} with --method {method.value}")
+        write_dir_atomic(output, fill, force=force)
+    report = holder["report"]
+    assert isinstance(report, dict)
+    for message in notes:
+        note(message)
+    counts = report["counts"]
+    row = {"output": str(output), "method": report["method"], "k": report["k"], **{
+        k_: counts[k_] for k_ in ("new_vocab_size", "exact", "approximated", "unmatched")}}  # fmt: skip
+    check = report.get("verification")
+    if check:
+        row |= {key: check[key] for key in ("base_bits_per_byte", "new_bits_per_byte", "ratio", "new_token_mass")}
+        info(
+            f"verdict: bits per byte {check['base_bits_per_byte']:.3f} -> {check['new_bits_per_byte']:.3f} "
+            f"({check['ratio']:.2f}x the base); {counts['exact']:,} of {counts['new_vocab_size']:,} rows kept exactly"
+        )
+    emit(pd.DataFrame([row]), fmt, title="tokkit transplant")

@@ -1,0 +1,102 @@
+"""Load and save causal language models (local directories, GGUF files, hub ids when online)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tokkit.errors import InputError
+from tokkit.io.tokenizers import Tokenizer, load_tokenizer
+
+ROLE_TOKENS = {
+    "bos": ("<s>", "<bos>", "<|begin_of_text|>", "<|startoftext|>", "[CLS]"),
+    "eos": ("</s>", "<eos>", "<|endoftext|>", "<|end_of_text|>", "<|im_end|>", "[SEP]"),
+    "unk": ("<unk>", "[UNK]", "<|unk|>"),
+    "pad": ("<pad>", "[PAD]", "<|pad|>", "<|finetune_right_pad_id|>"),
+}
+
+
+@dataclass(slots=True)
+class LoadedModel:
+    """A causal LM in float32 on the CPU, its tokenizer and where it came from."""
+
+    model: Any
+    tokenizer: Tokenizer
+    source: str
+    files: tuple[Path, ...]
+
+
+def _from_pretrained(spec: str, *, trust_remote_code: bool, what: str) -> Any:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    path = Path(spec).expanduser()
+    kwargs: dict[str, Any] = {"dtype": torch.float32, "trust_remote_code": trust_remote_code}
+    if path.is_file() and path.suffix == ".gguf":
+        ref, kwargs["gguf_file"] = str(path.parent), path.name
+    elif path.is_dir():
+        ref = str(path)
+        if not (path / "config.json").is_file():
+            raise InputError(
+                f"{what} {path} has no config.json", hint="pass a save_pretrained directory or a .gguf file"
+            )
+        if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
+            raise InputError(f"{what} {path} has no weights (*.safetensors)")
+        config = json.loads((path / "config.json").read_text())
+        if config.get("auto_map") and not trust_remote_code:
+            raise InputError(
+                f"{what} {path} needs custom code (auto_map in config.json)",
+                hint="pass --trust-remote-code only if you trust that code",
+            )
+    elif path.exists():
+        raise InputError(f"{what} {path} is neither a model directory nor a .gguf file")
+    elif spec.startswith((".", "/", "~")) or spec.endswith(".gguf"):
+        raise InputError(f"{what} {spec} does not exist")
+    else:
+        ref = spec
+    kwargs["local_files_only"] = path.exists()
+    try:
+        return AutoModelForCausalLM.from_pretrained(ref, **kwargs)
+    except Exception as e:  # transformers raises many types for unreadable models
+        text = str(e).strip().splitlines()
+        raise InputError(f"cannot load {what} {spec} ({text[0][:200] if text else type(e).__name__})") from None
+
+
+def load_model(spec: str, *, trust_remote_code: bool = False, what: str = "model") -> LoadedModel:
+    """The model and its tokenizer; refuses custom code unless `trust_remote_code`."""
+    model = _from_pretrained(spec, trust_remote_code=trust_remote_code, what=what)
+    model.eval()
+    tokenizer = load_tokenizer(spec, trust_remote_code=trust_remote_code)
+    path = Path(spec).expanduser()
+    files = tuple(sorted(path.glob("*"))) if path.is_dir() else ((path,) if path.is_file() else ())
+    return LoadedModel(model, tokenizer, spec, tuple(f for f in files if f.is_file()))
+
+
+def special_roles(tok: Tokenizer, config: Any = None) -> dict[str, int]:
+    """bos/eos/unk/pad ids: from a model config when given, else by the usual token texts."""
+    roles: dict[str, int] = {}
+    for role in ("bos", "eos", "pad", "unk"):
+        value = getattr(config, f"{role}_token_id", None) if config is not None else None
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if isinstance(value, int) and 0 <= value < tok.vocab_size:
+            roles[role] = value
+            continue
+        for text in ROLE_TOKENS[role]:
+            for i in tok.special_ids | tok.unk_ids:
+                if tok.id_to_token(i) == text:
+                    roles[role] = i
+                    break
+            if role in roles:
+                break
+    return roles
+
+
+def save_model(model: Any, directory: Path) -> None:
+    """save_pretrained as safetensors; a model loaded from GGUF drops its (dequantised) GGUF flag first."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None:
+        quantizer.remove_quantization_config(model)
+    model.save_pretrained(str(directory), safe_serialization=True)

@@ -1,0 +1,1 @@
+"""Tokenizer transplantation: give a pretrained model a new vocabulary, keeping what it knows."""
