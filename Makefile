@@ -40,11 +40,18 @@ test: install models
 test-all: install models
 	$(BIN)/python -m pytest -q -m "not gpu and not network"
 
-demo: install
+demo: install models
 	$(BIN)/tokkit evaluate cl100k_base tekken mistral-v1 qwen2.5 llama-3 \
 		--corpus corpora/parallel --reference eng \
 		--output demo-output/premiums.csv --plot demo-output/premiums.png --force
-	@echo "demo: table in demo-output/premiums.csv, plot in demo-output/premiums.png, run record in demo-output/premiums.csv.meta.json"
+	$(BIN)/tokkit train corpora/en corpora/parallel/eng.txt corpora/code corpora/math \
+		--algorithm superbpe --vocab-size 4000 --output demo-output/tokenizer --force
+	$(BIN)/tokkit evaluate cl100k_base demo-output/tokenizer --corpus corpora/parallel/tur.txt --lang tr \
+		--output demo-output/turkish.csv --force
+	$(BIN)/tokkit transplant $(SMOLLM2_GGUF) --tokenizer demo-output/tokenizer --method subword-mean \
+		--output demo-output/smollm2-transplant --force
+	@echo "demo: premiums in demo-output/premiums.csv (+ .png), %TR/%Pure in demo-output/turkish.csv,"
+	@echo "      a SuperBPE tokenizer in demo-output/tokenizer, SmolLM2 with it in demo-output/smollm2-transplant"
 
 lint: install
 	$(BIN)/ruff check tokkit tests benchmarks
