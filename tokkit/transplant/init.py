@@ -73,8 +73,8 @@ def omp_rows(
     anchors_old = old.float()[torch.as_tensor(alignment.shared_old)]
     targets = donor.float()[torch.as_tensor(alignment.to_approximate)]
     code = omp(targets, anchors_donor, k, chunk_size=chunk_size)
-    rows = torch.einsum("bk,bkd->bd", code.coeffs, anchors_old[code.indices])
-    return NewRows(rows, torch.zeros(len(rows), dtype=torch.bool), code.relative_error)
+    rows = torch.einsum("bk,bkd->bd", code.coeffs, anchors_old[code.indices]).cpu()
+    return NewRows(rows, torch.zeros(len(rows), dtype=torch.bool), code.relative_error.cpu())
 
 
 def assemble(old: torch.Tensor, alignment: VocabAlignment, new: NewRows) -> torch.Tensor:
