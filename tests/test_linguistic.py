@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tokkit.cli import app
-from tokkit.evaluate.linguistic import ShortTokens, category, linguistic_counts, strip_markers
+from tokkit.evaluate.linguistic import ShortTokens, category, linguistic_counts
 from tokkit.languages import fold_case
+from tokkit.tokens import strip_markers
 
 runner = CliRunner()
 WORDS = ["çalışmak", "çalışıyor", "çalıştı", "gelmek", "geliyorum", "geldi", "kitaplarımızdan", "evde", "okula"]

@@ -157,3 +157,61 @@ def score_correlations(table: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.Da
             }
         )
     return pd.DataFrame(rows, columns=CORRELATION_COLUMNS), notes
+
+
+ADVERSARIAL_COLUMNS = ["tokenizer", "lang", "family", "n_cases", "violation_rate", "mean_spanning_tokens"]
+MODEL_COLUMNS = [
+    "model", "lang", "family", "n_cases", "mean_case_bpb", "mean_control_bpb", "mean_increase", "p_wilcoxon",
+    "p_ttest", "wrong_reading_share", "split_better_share",
+]  # fmt: skip
+
+
+def adversarial_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
+    """Violation rate and mean spanning tokens per tokenizer × language × family (and overall)."""
+    df = pd.DataFrame(rows, columns=["tokenizer", "lang", "family", "violated", "n_spanning"])
+    parts = [df, df.assign(family="all")]
+    out = (
+        pd.concat(parts)
+        .groupby(["tokenizer", "lang", "family"], sort=True)
+        .agg(
+            n_cases=("violated", "size"),
+            violation_rate=("violated", "mean"),
+            mean_spanning_tokens=("n_spanning", "mean"),
+        )
+        .reset_index()
+    )
+    return out[ADVERSARIAL_COLUMNS]
+
+
+def model_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
+    """Per-byte loss of cases vs controls with paired tests, per model × language × family."""
+    from scipy import stats
+
+    df = pd.DataFrame(rows)
+    records = []
+    for (model, lang, family), g in pd.concat([df, df.assign(family="all")]).groupby(["model", "lang", "family"]):
+        case, control = g.case_bpb.to_numpy(float), g.control_bpb.to_numpy(float)
+        diff = case - control
+        if len(g) >= 2 and np.any(diff != 0):
+            p_w = float(stats.wilcoxon(case, control).pvalue)
+            p_t = float(stats.ttest_rel(case, control).pvalue)
+        else:
+            p_w = p_t = math.nan
+        wrong = g.wrong_reading_preferred.dropna().astype(float)
+        split = g.split_better.dropna().astype(float)
+        records.append(
+            {
+                "model": model,
+                "lang": lang,
+                "family": family,
+                "n_cases": len(g),
+                "mean_case_bpb": float(case.mean()),
+                "mean_control_bpb": float(control.mean()),
+                "mean_increase": float(diff.mean()),
+                "p_wilcoxon": p_w,
+                "p_ttest": p_t,
+                "wrong_reading_share": float(wrong.mean()) if len(wrong) else math.nan,
+                "split_better_share": float(split.mean()) if len(split) else math.nan,
+            }
+        )
+    return pd.DataFrame(records, columns=MODEL_COLUMNS)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 import tokkit
+from tokkit.cli.adversarial import app as adversarial_app
 from tokkit.cli.evaluate import evaluate_cmd
 from tokkit.cli.train import train_cmd
 from tokkit.cli.transplant import transplant_cmd
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.command("train")(train_cmd)
 app.command("evaluate")(evaluate_cmd)
 app.command("transplant")(transplant_cmd)
+app.add_typer(adversarial_app, name="adversarial")
 
 
 def _version(value: bool) -> None:

@@ -24,8 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-MARKERS = ("Ġ", "▁", "##")
-
 
 class ShortTokens(str, Enum):
     STRICT = "strict"
@@ -34,19 +32,6 @@ class ShortTokens(str, Enum):
 
 
 EXCLUDED = ("special", "byte", "space", "punct", "digit", "short")
-
-
-def strip_markers(text: str) -> str:
-    """Remove word-start markers and surrounding whitespace: `Ġkitap`, `▁kitap`, `##lar` → `kitap`, `lar`."""
-    text = text.strip()
-    changed = True
-    while changed:
-        changed = False
-        for marker in MARKERS:
-            if text.startswith(marker):
-                text = text[len(marker) :].strip()
-                changed = True
-    return text
 
 
 def category(text: str) -> str:

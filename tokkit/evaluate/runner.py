@@ -151,8 +151,8 @@ def count_tokens(
 def token_type_counts(tokenizer: Tokenizer, counts: LangCounts) -> tuple[dict[str, int], dict[str, int]]:
     """Corpus counts of the tokens used, by normalised string (see `linguistic`), and the types
     set aside by id (`special`, `byte` for byte-fallback tokens)."""
-    from tokkit.evaluate.linguistic import strip_markers
     from tokkit.languages import fold_case
+    from tokkit.tokens import strip_markers
 
     by_text: dict[str, int] = {}
     excluded = {"special": 0, "byte": 0}

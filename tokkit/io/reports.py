@@ -136,3 +136,33 @@ def write_sidecar(
     path = sidecar_path(output)
     write_atomic(path, lambda fh: fh.write(data), force=force)
     return path
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], path: Path, *, force: bool) -> None:
+    """One JSON object per line (UTF-8, keys in a stable order), written atomically."""
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+    write_atomic(path, lambda fh: fh.write(data), force=force)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Records of a JSON-lines file; a clear error for a missing, empty or malformed file."""
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    records = []
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{path} line {lineno} is not valid JSON ({e.msg})") from None
+                if not isinstance(record, dict):
+                    raise InputError(f"{path} line {lineno} is not a JSON object")
+                records.append(record)
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text") from None
+    if not records:
+        raise InputError(f"{path} has no records")
+    return records

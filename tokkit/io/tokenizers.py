@@ -156,6 +156,10 @@ class Tokenizer(ABC):
     def encode(self, text: str) -> list[int]:
         """Ids of one text, without added special tokens."""
 
+    def encode_parsing_specials(self, text: str) -> list[int]:
+        """The library's default encoding, where special-token strings may become control ids."""
+        return self.encode(text)
+
     @abstractmethod
     def decode(self, ids: Sequence[int]) -> str:
         """Text of a sequence of ids (special tokens kept)."""
@@ -338,6 +342,14 @@ class HFTokenizer(Tokenizer):
     def encode(self, text: str) -> list[int]:
         return list(self._tok.encode(text, add_special_tokens=False).ids)
 
+    def encode_parsing_specials(self, text: str) -> list[int]:
+        """What the library does by default: special-token strings in the text become control ids."""
+        self._tok.encode_special_tokens = False
+        try:
+            return list(self._tok.encode(text, add_special_tokens=False).ids)
+        finally:
+            self._tok.encode_special_tokens = True
+
     def decode(self, ids: Sequence[int]) -> str:
         return str(self._tok.decode(list(ids), skip_special_tokens=False))
 
@@ -477,6 +489,21 @@ class TiktokenTokenizer(Tokenizer):
 
     def encode(self, text: str) -> list[int]:
         return [i + self._offset for i in self._enc.encode_ordinary(text)]
+
+    def encode_parsing_specials(self, text: str) -> list[int]:
+        """tiktoken's `encode(..., allowed_special="all")`: special-token strings become their ids."""
+        out: list[int] = []
+        pos = 0
+        names = sorted(((s, i) for i, s in self._specials.items()), key=lambda x: -len(x[0]))
+        while pos < len(text):
+            nxt = min(((text.find(s, pos), s, i) for s, i in names if text.find(s, pos) >= 0), default=None)
+            if nxt is None:
+                out += self.encode(text[pos:])
+                break
+            at, s, i = nxt
+            out += [*self.encode(text[pos:at]), i]
+            pos = at + len(s)
+        return out
 
     def decode(self, ids: Sequence[int]) -> str:
         parts: list[bytes] = []

@@ -1,0 +1,121 @@
+"""Adversarial cases: a trap known by construction, real tokenizers, independent re-verification, gates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tokkit.adversarial.cases import Case, r2l_groups, spanning, unicode_variants, unit_spans
+from tokkit.cli import app
+
+runner = CliRunner()
+
+
+def _trap_tokenizer(tmp_path: Path) -> Path:
+    """A BPE that knows "stable" and "move" well but has never seen "moves" next to "table"."""
+    lines = ["stable stable table move move"] * 300 + ["moves tables"] * 3
+    corpus = tmp_path / "trap.txt"
+    corpus.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "trap-tok"
+    result = runner.invoke(app, ["train", str(corpus), "--vocab-size", "280", "--min-frequency", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_trap_known_by_construction(tmp_path: Path) -> None:
+    tok = _trap_tokenizer(tmp_path)
+    words = tmp_path / "words.txt"
+    words.write_text("moves\ntable\nstable\nmove\n")
+    cases = tmp_path / "cases.jsonl"
+    result = runner.invoke(app, ["adversarial", "generate", str(tok), "--lang", "en", "--words", str(words),
+                                 "--n", "10", "-o", str(cases), "-f", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in cases.read_text().splitlines()]
+    hit = next(r for r in records if r["text"] == "movestable")
+    assert hit["intended_units"] == ["moves", "table"] and hit["control_text"] == "moves table"
+    assert hit["spanning_tokens"] == ["stable"] and hit["trap_word"] == "stable"
+    assert hit["canonical_tokens"] == ["move", "stable"]
+    assert (tmp_path / "cases.jsonl.meta.json").is_file()
+
+
+@pytest.mark.parametrize("name,lang", [("cl100k_base", "en"), ("qwen2.5", "zh")])
+def test_real_tokenizers_and_independent_reverification(tmp_path: Path, name: str, lang: str) -> None:
+    from tokkit.io.tokenizers import load_tokenizer
+
+    cases = tmp_path / "cases.jsonl"
+    result = runner.invoke(app, ["adversarial", "generate", name, "--lang", lang, "--n", "40", "-o", str(cases)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in cases.read_text("utf-8").splitlines()]
+    boundary = [r for r in records if r["family"] == "boundary"]
+    assert len(boundary) == 40 and len({r["text"] for r in records}) == len(records)
+    tok = load_tokenizer(name)
+    for r in boundary + [r for r in records if r["family"] == "number"]:
+        # independent of tokkit's span code: rebuild spans from the decoded tokens themselves
+        ids = tok.encode(r["text"])
+        pieces = [tok.decode([i]) for i in ids]
+        if "\ufffd" in "".join(pieces):
+            continue  # partial characters: no standalone text to compare
+        assert "".join(pieces) == r["text"]
+        starts, pos = [], 0
+        for p in pieces:
+            starts.append(pos)
+            pos += len(p)
+        ends = [s + len(p) for s, p in zip(starts, pieces)]
+        crossing = [pieces[i] for i in spanning(starts, ends, [tuple(u) for u in r["units"]])]
+        assert crossing == r["spanning_tokens"] and crossing
+        control_ids = tok.encode(r["control_text"])
+        assert control_ids != ids
+    result = runner.invoke(app, ["adversarial", "evaluate", name, "tekken", "--cases", str(cases), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {(x["tokenizer"], x["family"]): x for x in json.loads(result.stdout)}
+    assert rows[(name, "boundary")]["violation_rate"] == 1.0  # generated from its own vocabulary
+    assert 0 <= rows[("tekken", "boundary")]["violation_rate"] <= 1
+
+
+def test_fail_above_gate(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    runner.invoke(app, ["adversarial", "generate", "cl100k_base", "--lang", "en", "--n", "10", "-o", str(cases)])
+    result = runner.invoke(
+        app, ["adversarial", "evaluate", "cl100k_base", "--cases", str(cases), "--fail-above", "0.5"]
+    )
+    assert result.exit_code == 3 and "gate failed" in result.stderr
+    result = runner.invoke(app, ["adversarial", "evaluate", "cl100k_base", "--cases", str(cases), "--fail-above", "1"])
+    assert result.exit_code == 0
+
+
+def test_pure_helpers() -> None:
+    assert r2l_groups("1234567") == ["1", "234", "567"] and r2l_groups("123456") == ["123", "456"]
+    text, units = unit_spans(["moves", "table"], " ")
+    assert text == "moves table" and units == [(0, 5), (6, 11)]
+    assert spanning([0, 4, 10], [4, 10, 11], [(0, 5), (5, 10), (10, 11)]) == [1]
+    kinds = dict(unicode_variants("café"))
+    assert kinds["nfd"] != "café" and "\u200b" in kinds["zero-width"] and "\u0430" in kinds["homoglyph"]
+    case = Case("x", "eng", "boundary", "ab", ["a", "b"], ["ab"], ["ab"], None, "a b", [(0, 1), (1, 2)])
+    assert Case.from_record(json.loads(json.dumps(case.record()))) == case
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("", "no records"),
+        ("{not json\n", "not valid JSON"),
+        ('{"text": "x"}\n', "not a cases file"),
+        ("[1]\n", "not a JSON object"),
+    ],
+)
+def test_bad_cases_files(tmp_path: Path, content: str, message: str) -> None:
+    p = tmp_path / "cases.jsonl"
+    p.write_text(content)
+    result = runner.invoke(app, ["adversarial", "evaluate", "cl100k_base", "--cases", str(p)])
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
+
+
+def test_language_without_word_list(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["adversarial", "generate", "cl100k_base", "--lang", "sw", "-o", str(tmp_path / "c.jsonl")]
+    )
+    assert result.exit_code == 2 and "--words" in result.stderr
+    assert not (tmp_path / "c.jsonl").exists()

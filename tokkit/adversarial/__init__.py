@@ -1,0 +1,1 @@
+"""Adversarial segmentation tests (ADT-style): generate, verify and score cases."""
