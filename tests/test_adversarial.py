@@ -119,3 +119,30 @@ def test_language_without_word_list(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "--words" in result.stderr
     assert not (tmp_path / "c.jsonl").exists()
+
+
+def test_tokenizer_without_vocabulary_and_model_that_does_not_load(tmp_path: Path) -> None:
+    from conftest import wordlevel_json
+
+    empty = wordlevel_json(tmp_path, {"[UNK]": 0})
+    result = runner.invoke(
+        app, ["adversarial", "generate", str(empty), "--lang", "en", "-o", str(tmp_path / "c.jsonl")]
+    )
+    assert result.exit_code == 2 and "no vocabulary entries" in result.stderr
+    cases = tmp_path / "cases.jsonl"
+    runner.invoke(app, ["adversarial", "generate", "cl100k_base", "--lang", "en", "--n", "5", "-o", str(cases)])
+    broken = tmp_path / "model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{}")
+    result = runner.invoke(
+        app, ["adversarial", "evaluate", "cl100k_base", "--cases", str(cases), "--model", str(broken)]
+    )
+    assert result.exit_code == 2 and "no weights" in result.stderr and "Traceback" not in result.output
+
+
+def test_spaced_languages_get_several_writing_styles(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    runner.invoke(app, ["adversarial", "generate", "cl100k_base", "--lang", "en", "--n", "40", "-o", str(cases)])
+    texts = [json.loads(x)["text"] for x in cases.read_text().splitlines() if '"boundary"' in x]
+    assert any(t.startswith("#") for t in texts) and any(t.startswith("www.") for t in texts)
+    assert any(t.isalpha() and t.islower() for t in texts)  # plain run-together words too

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from tokkit.adversarial.cases import Case, Family, r2l_groups, spanning, unicode_variants, unit_spans
+from tokkit.errors import InputError
 from tokkit.io.tokenizers import Tokenizer
 from tokkit.languages import is_unspaced
 from tokkit.tokens import strip_markers
@@ -38,6 +39,15 @@ def _vocabulary_words(tok: Tokenizer) -> list[str]:
         if len(text) >= 2 and text.isalpha():
             out.add(text)
     return sorted(out)
+
+
+def check_vocabulary(tok: Tokenizer) -> None:
+    """A tokenizer with no word-like entries cannot supply traps."""
+    if not _vocabulary_words(tok):
+        raise InputError(
+            f"tokenizer {tok.name} has no vocabulary entries made of letters to build traps from",
+            hint="pass a trained tokenizer with a real vocabulary",
+        )
 
 
 def boundary_cases(
@@ -72,10 +82,10 @@ def boundary_cases(
     ordered = sorted(candidates, key=lambda c: (c[2] not in known, rank[c[0]] + rank[c[1]], c))[:max_candidates]
     cases: list[Case] = []
     seen: set[str] = set()
-    for w1, w2, _ in ordered:
+    for attempt, (w1, w2, _) in enumerate(ordered):
         if len(cases) >= n:
             break
-        text, units = unit_spans([w1, w2])
+        text, units = _styled(w1, w2, attempt, unspaced)
         if text in seen:
             continue
         seen.add(text)
@@ -88,6 +98,22 @@ def boundary_cases(
         trap = next((t for t in crossing if t in known and (unspaced or len(t) >= 3)), None)
         cases.append(_case(lang, Family.BOUNDARY, text, [w1, w2], tokens, crossing, trap, control, units, tok))
     return cases
+
+
+def _styled(w1: str, w2: str, k: int, unspaced: bool) -> tuple[str, list[tuple[int, int]]]:
+    """How the pair is written: as the language writes compounds (unspaced languages), else in turn
+    run together, as a hashtag, as a domain name, or as a camelCase identifier."""
+    text, units = unit_spans([w1, w2])
+    if unspaced:
+        return text, units
+    style = k % 4
+    if style == 1:
+        return "#" + text, [(a + 1, b + 1) for a, b in units]
+    if style == 2:
+        return "www." + text + ".com", [(a + 4, b + 4) for a, b in units]
+    if style == 3 and w2[:1].islower():
+        return w1 + w2[:1].upper() + w2[1:], units
+    return text, units
 
 
 def number_cases(tok: Tokenizer, lang: str, n: int, *, seed: int) -> list[Case]:

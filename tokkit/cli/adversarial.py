@@ -42,7 +42,7 @@ def generate_cmd(
     """
     import pandas as pd
 
-    from tokkit.adversarial.generate import STOPWORDS, generate
+    from tokkit.adversarial.generate import STOPWORDS, check_vocabulary, generate
     from tokkit.io.reports import check_output, write_jsonl, write_sidecar
     from tokkit.io.tokenizers import load_tokenizer
     from tokkit.io.wordlists import top_words
@@ -51,6 +51,7 @@ def generate_cmd(
     with user_errors():
         check_output(output, force=force)
         tok = load_tokenizer(tokenizer, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code)
+        check_vocabulary(tok)
         word_list = top_words(lang, n_words, words)
         with progress("generating cases", total=None):
             skip = 0 if words is not None else STOPWORDS
