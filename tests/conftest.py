@@ -68,3 +68,25 @@ def smollm2_gguf() -> Path:
     if not path.is_file():
         pytest.fail(f"{path} is missing: run `make models` (or `make test`, which does it)")
     return path
+
+
+def tiny_llama(root: Path, name: str, lines: list[str], vocab: int, hidden: int, *, tie: bool) -> Path:
+    """A 2-layer random Llama saved with its own freshly trained byte-level BPE tokenizer."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    from tokkit.train.config import TrainConfig
+    from tokkit.train.hf import train_hf
+
+    tok = train_hf(iter(lines), TrainConfig(vocab_size=vocab))
+    config = LlamaConfig(
+        vocab_size=tok.get_vocab_size(), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=tie, eos_token_id=0, bos_token_id=None,
+        max_position_embeddings=256,
+    )  # fmt: skip
+    torch.manual_seed(len(name))
+    model = LlamaForCausalLM(config)
+    out = root / name
+    model.save_pretrained(out)
+    PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>").save_pretrained(out)
+    return out

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import tiny_llama
 from typer.testing import CliRunner
 
 from tokkit.cli import app
@@ -17,35 +18,15 @@ from tokkit.transplant.vocab import align_vocabularies, segment_bytes
 runner = CliRunner()
 
 
-def _tiny(root: Path, name: str, lines: list[str], vocab: int, hidden: int, *, tie: bool) -> Path:
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    from tokkit.train.config import TrainConfig
-    from tokkit.train.hf import train_hf
-
-    tok = train_hf(iter(lines), TrainConfig(vocab_size=vocab))
-    config = LlamaConfig(
-        vocab_size=tok.get_vocab_size(), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=tie, eos_token_id=0, bos_token_id=None,
-        max_position_embeddings=256,
-    )  # fmt: skip
-    torch.manual_seed(len(name))
-    model = LlamaForCausalLM(config)
-    out = root / name
-    model.save_pretrained(out)
-    PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>").save_pretrained(out)
-    return out
-
-
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory, corpora: Path) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("models")
     prose = (corpora / "en" / "prose.txt").read_text("utf-8").splitlines()
     maths = (corpora / "math" / "problems.txt").read_text("utf-8").splitlines()
     return {
-        "base": _tiny(root, "base", prose, 400, 32, tie=False),
-        "tied": _tiny(root, "tied", prose, 400, 32, tie=True),
-        "donor": _tiny(root, "donor", prose + maths, 500, 24, tie=False),
+        "base": tiny_llama(root, "base", prose, 400, 32, tie=False),
+        "tied": tiny_llama(root, "tied", prose, 400, 32, tie=True),
+        "donor": tiny_llama(root, "donor", prose + maths, 500, 24, tie=False),
     }
 
 

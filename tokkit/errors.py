@@ -21,3 +21,7 @@ class IncompatibleInputsError(TokkitError):
 
 class OutputExistsError(TokkitError):
     """An output path exists and --force was not given."""
+
+
+class OutputError(TokkitError):
+    """An output could not be written (disk full, no permission); nothing was left half-written."""

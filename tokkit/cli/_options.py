@@ -16,7 +16,7 @@ FormatOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace outputs that already exist.")]
 OutputFileOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", dir_okay=False, help="Also write the table to FILE (.csv, .json, .md, .parquet)."),
+    typer.Option("--output", "-o", help="Also write the table to FILE (.csv, .json, .md, .parquet)."),
 ]
 TrustRemoteCodeOpt = Annotated[
     bool,
@@ -25,4 +25,8 @@ TrustRemoteCodeOpt = Annotated[
 TiktokenPatternOpt = Annotated[
     str | None,
     typer.Option(help="Pre-tokenization regex (or cl100k_base/o200k_base/r50k_base) for .tiktoken files."),
+]
+AllowPickleOpt = Annotated[
+    bool,
+    typer.Option("--allow-pickle", help="Allow pickled *.bin weights (they can run code); safetensors otherwise."),
 ]

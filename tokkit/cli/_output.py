@@ -72,11 +72,11 @@ def emit(df: pd.DataFrame, fmt: OutputFormat, *, title: str | None = None, colum
 
 
 def note(message: str) -> None:
-    err.print(f"[yellow]note:[/] {escape(message)}", highlight=False)
+    err.print(f"[yellow]note:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def info(message: str) -> None:
-    err.print(escape(message), highlight=False)
+    err.print(escape(message), highlight=False, soft_wrap=True)
 
 
 def _ignore(n: int = 1) -> None:

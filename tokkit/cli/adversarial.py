@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tokkit.cli._options import ForceOpt, FormatOpt, TiktokenPatternOpt, TrustRemoteCodeOpt
+from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TiktokenPatternOpt, TrustRemoteCodeOpt
 from tokkit.cli._output import ExitCode, OutputFormat, emit, info, progress, user_errors
 
 app = typer.Typer(
@@ -20,10 +20,10 @@ app = typer.Typer(
 def generate_cmd(
     tokenizer: Annotated[str, typer.Argument(help="The tokenizer whose vocabulary the traps come from.")],
     lang: Annotated[str, typer.Option(help="Language of the cases (wordfreq code, e.g. en, zh, tr).")],
-    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="cases.jsonl to write.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="cases.jsonl to write.")],
     words: Annotated[
         Path | None,
-        typer.Option(dir_okay=False, help="Word list, one per line, most frequent first [default: wordfreq]."),
+        typer.Option(help="Word list, one per line, most frequent first [default: wordfreq]."),
     ] = None,
     n: Annotated[
         int, typer.Option(min=1, help="Boundary cases to generate (plus up to --n-other per other family).")
@@ -74,7 +74,7 @@ def generate_cmd(
 @app.command("evaluate")
 def evaluate_cmd(
     tokenizers: Annotated[list[str], typer.Argument(metavar="TOKENIZER...", help="Tokenizers to score.")],
-    cases: Annotated[Path, typer.Option(dir_okay=False, help="cases.jsonl from `tokkit adversarial generate`.")],
+    cases: Annotated[Path, typer.Option(help="cases.jsonl from `tokkit adversarial generate`.")],
     model: Annotated[
         str | None,
         typer.Option(help="A causal LM (directory or .gguf): loss of cases vs controls, with its tokenizer."),
@@ -83,9 +83,10 @@ def evaluate_cmd(
     fail_above: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Exit 3 when a tokenizer's violation rate is higher.")
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False, help="Also write the table.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the table.")] = None,
     tiktoken_pattern: TiktokenPatternOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
+    allow_pickle: AllowPickleOpt = False,
     fmt: FormatOpt = OutputFormat.TABLE,
     force: ForceOpt = False,
 ) -> None:
@@ -125,7 +126,7 @@ def evaluate_cmd(
                     advance(1)
         table = adversarial_table(rows)
         if model is not None:
-            lm = load_model(model, trust_remote_code=trust_remote_code)
+            lm = load_model(model, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle)
             roles = special_roles(lm.tokenizer, lm.model.config)
             start = roles.get("bos", roles.get("eos"))
             scored = []

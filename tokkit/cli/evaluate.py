@@ -54,9 +54,7 @@ def evaluate_cmd(
     alpha: Annotated[float, typer.Option(min=0.0, help="Order α of the Rényi efficiency (1 = Shannon).")] = 2.5,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputFileOpt = None,
-    plot: Annotated[
-        Path | None, typer.Option(dir_okay=False, help="Write a PNG of the token premium per language.")
-    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG of the token premium per language.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Lines encoded per batch.")] = 2048,
     metrics: Annotated[
         str,
@@ -70,9 +68,7 @@ def evaluate_cmd(
     ] = ShortTokens.STRICT,
     scores: Annotated[
         Path | None,
-        typer.Option(
-            dir_okay=False, help="CSV with columns tokenizer,score: print the correlation of each metric with it."
-        ),
+        typer.Option(help="CSV with columns tokenizer,score: print the correlation of each metric with it."),
     ] = None,
     tiktoken_pattern: TiktokenPatternOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
@@ -96,8 +92,8 @@ def evaluate_cmd(
         want_linguistic = metrics in {"linguistic", "all"} or (metrics == "auto" and lang is not None)
         score_table = _read_scores(scores) if scores is not None else None
         if output is not None:
-            table_format_for(output)
             check_output(output, force=force)
+            table_format_for(output)
         if plot is not None:
             check_output(plot, force=force)
         corpora = [open_corpus(p, lang=lang, text_column=text_column, lang_column=lang_column) for p in corpus]

@@ -24,7 +24,7 @@ def train_cmd(
     ] = None,
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", file_okay=False, help="Directory to write the tokenizer (or the suite) to."),
+        typer.Option("--output", "-o", help="Directory to write the tokenizer (or the suite) to."),
     ] = Path("tokenizer"),
     algorithm: Annotated[Algorithm, typer.Option("--algorithm", "-a", help="What to train.")] = _D.algorithm,
     vocab_size: Annotated[int, typer.Option(min=2, help="Vocabulary size, special tokens included.")] = _D.vocab_size,
@@ -54,9 +54,7 @@ def train_cmd(
     text_column: Annotated[str, typer.Option(help="Text column of .jsonl/.parquet corpora.")] = "text",
     per_language: Annotated[
         Path | None,
-        typer.Option(
-            file_okay=False, help="Suite: a directory of <lang>.txt files; one tokenizer per language × size."
-        ),
+        typer.Option(help="Suite: a directory of <lang>.txt files; one tokenizer per language × size."),
     ] = None,
     vocab_sizes: Annotated[
         str, typer.Option(help="Suite: comma-separated vocabulary sizes.")
@@ -88,6 +86,8 @@ def train_cmd(
     from tokkit.train.runner import train_tokenizer
 
     with user_errors():
+        if output.exists() and not output.is_dir():
+            raise InputError(f"output {output} is a file, expected a directory")
         if output.exists() and not force:
             raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
         specials = tuple(s for s in special_tokens.split(",") if s) if special_tokens is not None else None
@@ -133,7 +133,6 @@ def train_cmd(
                 f"note: Hugging Face's {algorithm.value} trainer is not reproducible run to run (it iterates hash "
                 "maps); for byte-identical outputs use bpe, sp-bpe or sp-unigram"
             )
-        info(f"training {algorithm.value} (vocab {vocab_size}) on {sum(f.n_bytes for f in files):,} bytes")
         with progress("superbpe stage 2 merges", total=None) as advance:
             trained = train_tokenizer(texts, config, on_progress=advance)
         params = {

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tokkit.cli._options import ForceOpt, FormatOpt, TrustRemoteCodeOpt
+from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TrustRemoteCodeOpt
 from tokkit.cli._output import OutputFormat, emit, info, note, user_errors
 from tokkit.transplant.config import Method
 
@@ -16,7 +16,7 @@ DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "corpora" / "eval" / "heldo
 
 def transplant_cmd(
     base_model: Annotated[str, typer.Argument(help="Model directory, .gguf file, or hub id (online).")],
-    output: Annotated[Path, typer.Option("--output", "-o", file_okay=False, help="Directory for the new model.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory for the new model.")],
     tokenizer: Annotated[
         str | None, typer.Option(help="The new tokenizer (any format `evaluate` reads) [default: the donor's].")
     ] = None,
@@ -29,12 +29,11 @@ def transplant_cmd(
     device: Annotated[str, typer.Option(help="cpu or cuda (for the OMP kernel).")] = "cpu",
     eval_text: Annotated[
         Path | None,
-        typer.Option(
-            dir_okay=False, help="Held-out text for bits per byte before/after [default: corpora/eval/heldout-en.txt]."
-        ),
+        typer.Option(help="Held-out text for bits per byte before/after [default: corpora/eval/heldout-en.txt]."),
     ] = None,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the bits-per-byte verification.")] = False,
     trust_remote_code: TrustRemoteCodeOpt = False,
+    allow_pickle: AllowPickleOpt = False,
     fmt: FormatOpt = OutputFormat.TABLE,
     force: ForceOpt = False,
 ) -> None:
@@ -52,6 +51,8 @@ def transplant_cmd(
     from tokkit.transplant.pipeline import transplant
 
     with user_errors():
+        if output.exists() and not output.is_dir():
+            raise InputError(f"output {output} is a file, expected a directory")
         if output.exists() and not force:
             raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
         if device not in {"cpu", "cuda"} and not device.startswith("cuda:"):
@@ -71,7 +72,7 @@ def transplant_cmd(
         def fill(directory: Path) -> None:
             report = transplant(
                 base_model, tokenizer, directory, config, donor_spec=donor, eval_text=text,
-                trust_remote_code=trust_remote_code, notes=notes,
+                trust_remote_code=trust_remote_code, allow_pickle=allow_pickle, notes=notes,
             )  # fmt: skip
             params = {"base_model": base_model, "tokenizer": tokenizer, "method": method.value, "donor": donor,
                       "k": k, "device": device, "eval_text": str(text) if text else None}  # fmt: skip
@@ -82,7 +83,6 @@ def transplant_cmd(
             (directory / "transplant.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
             holder["report"] = report
 
-        info(f"transplanting into {base_model} with --method {method.value}")
         write_dir_atomic(output, fill, force=force)
     report = holder["report"]
     assert isinstance(report, dict)

@@ -150,6 +150,11 @@ def _text_batches(f: CorpusFile, batch_size: int) -> Iterator[tuple[str, list[st
                     yield f.lang, batch, n_read
                     batch, n_read = [], 0
     except UnicodeDecodeError as e:
+        with f.path.open("rb") as fh:
+            if b"\x00" in fh.read(8192):
+                raise InputError(
+                    f"corpus file {f.path} looks binary (NUL bytes)", hint="pass plain UTF-8 text"
+                ) from None
         raise InputError(
             f"corpus file {f.path} is not valid UTF-8 (after line {lineno}, byte {e.start} of a chunk: "
             f"{e.object[e.start : e.start + 4]!r})",

@@ -28,10 +28,12 @@ class LoadedModel:
     files: tuple[Path, ...]
 
 
-def _from_pretrained(spec: str, *, trust_remote_code: bool, what: str) -> Any:
+def _from_pretrained(spec: str, *, trust_remote_code: bool, what: str, allow_pickle: bool = False) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # stderr carries tokkit's own progress and messages only
     path = Path(spec).expanduser()
     kwargs: dict[str, Any] = {"dtype": torch.float32, "trust_remote_code": trust_remote_code}
     if path.is_file() and path.suffix == ".gguf":
@@ -42,8 +44,14 @@ def _from_pretrained(spec: str, *, trust_remote_code: bool, what: str) -> Any:
             raise InputError(
                 f"{what} {path} has no config.json", hint="pass a save_pretrained directory or a .gguf file"
             )
-        if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
-            raise InputError(f"{what} {path} has no weights (*.safetensors)")
+        if not any(path.glob("*.safetensors")):
+            if not any(path.glob("*.bin")):
+                raise InputError(f"{what} {path} has no weights (*.safetensors)")
+            if not allow_pickle:
+                raise InputError(
+                    f"{what} {path} has only pickled weights (*.bin), which can run code when loaded",
+                    hint="convert them to safetensors, or pass --allow-pickle if you trust the files",
+                )
         config = json.loads((path / "config.json").read_text())
         if config.get("auto_map") and not trust_remote_code:
             raise InputError(
@@ -57,6 +65,8 @@ def _from_pretrained(spec: str, *, trust_remote_code: bool, what: str) -> Any:
     else:
         ref = spec
     kwargs["local_files_only"] = path.exists()
+    if not allow_pickle and not kwargs.get("gguf_file"):
+        kwargs["use_safetensors"] = True
     try:
         return AutoModelForCausalLM.from_pretrained(ref, **kwargs)
     except Exception as e:  # transformers raises many types for unreadable models
@@ -64,9 +74,12 @@ def _from_pretrained(spec: str, *, trust_remote_code: bool, what: str) -> Any:
         raise InputError(f"cannot load {what} {spec} ({text[0][:200] if text else type(e).__name__})") from None
 
 
-def load_model(spec: str, *, trust_remote_code: bool = False, what: str = "model") -> LoadedModel:
-    """The model and its tokenizer; refuses custom code unless `trust_remote_code`."""
-    model = _from_pretrained(spec, trust_remote_code=trust_remote_code, what=what)
+def load_model(
+    spec: str, *, trust_remote_code: bool = False, what: str = "model", allow_pickle: bool = False
+) -> LoadedModel:
+    """The model and its tokenizer; refuses custom code unless `trust_remote_code`, and pickled
+    `.bin` weights unless `allow_pickle`."""
+    model = _from_pretrained(spec, trust_remote_code=trust_remote_code, what=what, allow_pickle=allow_pickle)
     model.eval()
     tokenizer = load_tokenizer(spec, trust_remote_code=trust_remote_code)
     path = Path(spec).expanduser()

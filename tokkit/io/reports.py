@@ -15,7 +15,7 @@ from typing import IO, Any
 import pandas as pd
 
 import tokkit
-from tokkit.errors import InputError, OutputExistsError
+from tokkit.errors import InputError, OutputError, OutputExistsError
 from tokkit.io.corpora import sha256
 
 TABLE_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".parquet": "parquet"}
@@ -23,10 +23,10 @@ TABLE_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown":
 
 def check_output(path: Path, *, force: bool) -> None:
     """Fail early when `path` exists (without force) or cannot be created."""
-    if path.exists() and not force:
-        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
     if path.is_dir():
         raise InputError(f"output {path} is a directory, expected a file path")
+    if path.exists() and not force:
+        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
@@ -37,34 +37,54 @@ def check_output(path: Path, *, force: bool) -> None:
 def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *, force: bool) -> None:
     """Write through a temporary sibling and rename, so `path` is never half-written."""
     check_output(path, force=force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {e.strerror or e}", hint="check free space and permissions") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def write_dir_atomic(path: Path, fill: Callable[[Path], None], *, force: bool) -> None:
-    """Fill a temporary sibling directory, then move it to `path` (replacing it only with force)."""
-    if path.exists() and not force:
-        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+    """Fill a temporary sibling directory, then move it to `path` (replacing it only with force).
+
+    On any failure, or Ctrl-C, the temporary directory is removed and a previous `path` is left
+    exactly as it was.
+    """
     if path.exists() and not path.is_dir():
         raise InputError(f"output {path} is a file, expected a directory")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    if path.exists() and not force:
+        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         fill(tmp)
         if path.exists():
             old = path.with_name(f".{path.name}.old-{os.getpid()}")
             os.replace(path, old)
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                os.replace(old, path)  # put the previous output back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"cannot write {path}: {e.strerror or e}", hint="check free space and permissions") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

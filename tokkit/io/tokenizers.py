@@ -327,10 +327,16 @@ class HFTokenizer(Tokenizer):
         self._set_surfaces(table, check=check)
 
     def _ids_batch(self, lines: list[str]) -> list[list[int]]:
-        return [e.ids for e in self._tok.encode_batch_fast(lines, add_special_tokens=False)]
+        try:
+            return [e.ids for e in self._tok.encode_batch_fast(lines, add_special_tokens=False)]
+        except Exception as e:  # the Rust side raises a bare Exception
+            raise InputError(f"tokenizer {self.name} cannot encode the text ({_first_line(e)})") from None
 
     def _offsets_batch(self, lines: list[str]) -> EncodedBatch:
-        encs = self._tok.encode_batch(lines, add_special_tokens=False)
+        try:
+            encs = self._tok.encode_batch(lines, add_special_tokens=False)
+        except Exception as e:
+            raise InputError(f"tokenizer {self.name} cannot encode the text ({_first_line(e)})") from None
         lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
         total = int(lengths.sum())
         ids = _flat([e.ids for e in encs], total)
@@ -340,7 +346,10 @@ class HFTokenizer(Tokenizer):
         return EncodedBatch(ids, lengths, offsets[0::2], offsets[1::2])
 
     def encode(self, text: str) -> list[int]:
-        return list(self._tok.encode(text, add_special_tokens=False).ids)
+        try:
+            return list(self._tok.encode(text, add_special_tokens=False).ids)
+        except Exception as e:
+            raise InputError(f"tokenizer {self.name} cannot encode the text ({_first_line(e)})") from None
 
     def encode_parsing_specials(self, text: str) -> list[int]:
         """What the library does by default: special-token strings in the text become control ids."""

@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 
 def _number_scheme(tok: Tokenizer) -> str:
     """How the tokenizer cuts "1234567": e.g. "1|2|3|4|5|6|7" or "123|456|7"."""
-    ids = tok.encode("x 1234567")
+    try:
+        ids = tok.encode("x 1234567")
+    except InputError:
+        return "?"
     pieces = [tok.decode([i]).strip() for i in ids]
     return "|".join(p for p in pieces if p.isdigit() or (p and p[0].isdigit()))
 
@@ -94,6 +97,7 @@ def transplant(
     donor_spec: str | None = None,
     eval_text: Path | None = None,
     trust_remote_code: bool = False,
+    allow_pickle: bool = False,
     notes: list[str] | None = None,
 ) -> dict[str, Any]:
     """Write a transformers model with the new tokenizer into `out` (an empty directory)."""
@@ -103,10 +107,14 @@ def transplant(
     # 1. load the base model, the donor (for omp) and the new tokenizer
     if config.method is Method.OMP and donor_spec is None:
         raise InputError("--method omp needs --donor, a model that uses the new tokenizer")
-    base: LoadedModel = load_model(base_spec, trust_remote_code=trust_remote_code, what="base model")
+    base: LoadedModel = load_model(
+        base_spec, trust_remote_code=trust_remote_code, what="base model", allow_pickle=allow_pickle
+    )
     donor: LoadedModel | None = None
     if donor_spec is not None:
-        donor = load_model(donor_spec, trust_remote_code=trust_remote_code, what="donor model")
+        donor = load_model(
+            donor_spec, trust_remote_code=trust_remote_code, what="donor model", allow_pickle=allow_pickle
+        )
     if new_tokenizer_spec is not None:
         new = load_tokenizer(new_tokenizer_spec, trust_remote_code=trust_remote_code)
     elif donor is not None:
