@@ -76,20 +76,40 @@ def test_byte_level_round_trip(trained: dict[str, Path], algorithm: str) -> None
     roundtrip()
 
 
-NOT_REPRODUCIBLE = (Algorithm.UNIGRAM, Algorithm.WORDPIECE)  # HF's trainers iterate hash maps
-
-
-@pytest.mark.parametrize("algorithm", [a.value for a in Algorithm if a not in NOT_REPRODUCIBLE])
+@pytest.mark.parametrize("algorithm", [a.value for a in Algorithm])
 def test_same_seed_same_bytes(tmp_path: Path, corpora: Path, algorithm: str, trained: dict[str, Path]) -> None:
     again = _train(tmp_path, corpora, algorithm)
     assert (again / "tokenizer.json").read_bytes() == (trained[algorithm] / "tokenizer.json").read_bytes()
 
 
-def test_hf_unigram_is_reproducible_up_to_scores(tmp_path: Path, corpora: Path, trained: dict[str, Path]) -> None:
-    """HF's UnigramTrainer varies a few scores between runs (hash-set order); pieces stay the same."""
-    again = json.loads((_train(tmp_path, corpora, "unigram") / "tokenizer.json").read_text())
-    first = json.loads((trained["unigram"] / "tokenizer.json").read_text())
-    assert {p for p, _ in again["model"]["vocab"]} == {p for p, _ in first["model"]["vocab"]}
+def test_deterministic_unigram_and_wordpiece_match_hugging_face_quality(corpora: Path) -> None:
+    """tokkit's deterministic Unigram scores and WordPiece merges compress like HF's own trainers."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    from tokkit.train.hf import train_hf
+    from tokkit.train.pretokenizers import split_steps
+
+    lines = _lines(corpora)
+    held = (corpora / "parallel" / "eng.txt").read_text("utf-8").splitlines()
+    steps = split_steps(NumberScheme.L2R3, None)
+    hf_uni = Tokenizer(models.Unigram())
+    hf_uni.pre_tokenizer = pre_tokenizers.Sequence([*steps, pre_tokenizers.Metaspace(prepend_scheme="first")])
+    hf_uni.train_from_iterator(iter(lines), trainers.UnigramTrainer(
+        vocab_size=700, special_tokens=["<unk>", "<s>", "</s>"], unk_token="<unk>", show_progress=False))  # fmt: skip
+    hf_wp = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    hf_wp.pre_tokenizer = pre_tokenizers.Sequence([*steps, pre_tokenizers.BertPreTokenizer()])
+    hf_wp.train_from_iterator(iter(lines), trainers.WordPieceTrainer(
+        vocab_size=700, min_frequency=2, special_tokens=["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"],
+        show_progress=False))  # fmt: skip
+    ours_uni = train_hf(iter(lines), TrainConfig(algorithm=Algorithm.UNIGRAM, vocab_size=700))
+    ours_wp = train_hf(iter(lines), TrainConfig(algorithm=Algorithm.WORDPIECE, vocab_size=700))
+
+    def n(tok) -> int:  # type: ignore[no-untyped-def]
+        return sum(len(tok.encode(x).ids) for x in held)
+
+    assert {p for p, _ in json.loads(ours_uni.to_str())["model"]["vocab"]} == set(hf_uni.get_vocab())
+    assert n(ours_uni) <= n(hf_uni) * 1.02 and n(ours_wp) <= n(hf_wp) * 1.02
+    assert len(set(ours_wp.get_vocab()) & set(hf_wp.get_vocab())) > 0.85 * 700
 
 
 @pytest.mark.parametrize(

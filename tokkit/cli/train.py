@@ -128,11 +128,6 @@ def train_cmd(
         sample = [line for _, (line) in zip(range(200), texts(), strict=False)]
         if not sample:
             raise InputError("the corpus has no text (only empty lines)")
-        if algorithm in (Algorithm.UNIGRAM, Algorithm.WORDPIECE):
-            info(
-                f"note: Hugging Face's {algorithm.value} trainer is not reproducible run to run (it iterates hash "
-                "maps); for byte-identical outputs use bpe, sp-bpe or sp-unigram"
-            )
         with progress("superbpe stage 2 merges", total=None) as advance:
             trained = train_tokenizer(texts, config, on_progress=advance)
         params = {

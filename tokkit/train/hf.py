@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from tokkit.errors import InputError
@@ -47,9 +47,23 @@ def bpe_tokenizer(config: TrainConfig, regex: str | None) -> tuple[Any, Any]:
     return tok, trainer
 
 
-def train_hf(texts: Iterator[str], config: TrainConfig) -> Any:
-    """Train `bpe`, `unigram` or `wordpiece`; returns a `tokenizers.Tokenizer`."""
+def train_hf(texts_or_factory: Iterator[str] | Callable[[], Iterator[str]], config: TrainConfig) -> Any:
+    """Train `bpe`, `unigram` or `wordpiece`; returns a `tokenizers.Tokenizer`.
+
+    Unigram and WordPiece read the texts twice: pass a factory of iterators (a plain iterator is
+    buffered in memory).
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    from tokkit.train.canonical import count_words, reestimate_unigram, wordpiece_vocab
+
+    if callable(texts_or_factory):
+        texts = texts_or_factory
+    else:
+        buffered = list(texts_or_factory)
+
+        def texts() -> Iterator[str]:
+            return iter(buffered)
 
     regex = config.pretokenizer_regex or WORDS
     if config.algorithm is Algorithm.BPE:
@@ -66,6 +80,15 @@ def train_hf(texts: Iterator[str], config: TrainConfig) -> Any:
         trainer = trainers.UnigramTrainer(
             vocab_size=config.vocab_size, special_tokens=list(config.specials), unk_token=unk, show_progress=False
         )
+        tok.train_from_iterator(texts(), trainer)
+        # HF's scores vary run to run: keep its pieces, re-estimate the scores deterministically
+        pieces = reestimate_unigram(tok, count_words(tok, texts()), list(config.specials))
+        unk_id = next(i for i, (p, _) in enumerate(pieces) if p == unk)
+        trained = Tokenizer(models.Unigram(pieces, unk_id=unk_id, byte_fallback=False))
+        for attr in ("normalizer", "pre_tokenizer", "decoder"):
+            setattr(trained, attr, getattr(tok, attr))
+        trained.add_special_tokens(list(config.specials))
+        return trained
     elif config.algorithm is Algorithm.WORDPIECE:
         check_vocab_size(config, 1)
         tok = Tokenizer(models.WordPiece(unk_token=config.specials[0]))
@@ -73,13 +96,15 @@ def train_hf(texts: Iterator[str], config: TrainConfig) -> Any:
         steps = split_steps(config.numbers, config.pretokenizer_regex)
         tok.pre_tokenizer = pre_tokenizers.Sequence([*steps, pre_tokenizers.BertPreTokenizer()])
         tok.decoder = decoders.WordPiece()
-        trainer = trainers.WordPieceTrainer(
-            vocab_size=config.vocab_size,
-            min_frequency=config.min_frequency,
-            special_tokens=list(config.specials),
-            show_progress=False,
-        )
+        # HF's WordPieceTrainer breaks ties in hash-map order: the same BPE, deterministically
+        vocab = wordpiece_vocab(count_words(tok, texts()), list(config.specials), config.vocab_size,
+                                config.min_frequency)  # fmt: skip
+        trained = Tokenizer(models.WordPiece(vocab, unk_token=config.specials[0]))
+        for attr in ("normalizer", "pre_tokenizer", "decoder"):
+            setattr(trained, attr, getattr(tok, attr))
+        trained.add_special_tokens(list(config.specials))
+        return trained
     else:
         raise ValueError(f"not a tokenizers algorithm: {config.algorithm}")
-    tok.train_from_iterator(texts, trainer)
+    tok.train_from_iterator(texts(), trainer)
     return tok

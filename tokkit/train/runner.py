@@ -57,7 +57,7 @@ def train_tokenizer(
     if config.algorithm in (Algorithm.BPE, Algorithm.UNIGRAM, Algorithm.WORDPIECE):
         from tokkit.train.hf import train_hf
 
-        tok = train_hf(texts(), config)
+        tok = train_hf(texts, config)
     elif config.algorithm is Algorithm.SUPERBPE:
         from tokkit.train.superbpe import train_superbpe
 
