@@ -30,7 +30,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory, corpora: Path) -> dict[str, P
             "donor": tiny_llama(root, "donor", prose + maths, 500, 24, tie=False)}  # fmt: skip
 
 
-@pytest.mark.parametrize("algorithm", ["bpe", "sp-unigram"])  # parallel trainers; the rest: test_train
+@pytest.mark.parametrize("algorithm", ["bpe", "unigram", "wordpiece", "sp-unigram"])
 def test_tokenizer_json(tmp_path: Path, corpora: Path, algorithm: str) -> None:
     outs = []
     for threads in (1, 2):
