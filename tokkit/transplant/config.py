@@ -12,6 +12,14 @@ class Method(str, Enum):
     MEAN = "mean"
     ZERO = "zero"
     RANDOM = "random"
+    HYBRID = "hybrid"
+
+
+class Embedder(str, Enum):
+    """Auxiliary embedding space of the hybrid heuristic."""
+
+    BASE = "base"  # the base model's own hidden states (first layers)
+    MINILM = "minilm"  # all-MiniLM-L6-v2 from PyPI
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +30,7 @@ class TransplantConfig:
     device: str = "cpu"
     chunk_size: int = 1024  # OMP targets per batch: memory is chunk_size × anchors floats
     window: int = 512  # tokens per forward pass when measuring bits per byte
+    embedder: Embedder = Embedder.BASE  # hybrid
+    temperature: float = 0.3  # hybrid (TokenAdapt's defaults)
+    top_k: int = 3
+    global_weight: float = 0.3

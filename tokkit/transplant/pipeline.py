@@ -14,7 +14,8 @@ import torch
 from tokkit.errors import IncompatibleInputsError, InputError
 from tokkit.io.models import LoadedModel, load_model, save_model, special_roles
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer, to_tokenizers, write_tokenizer_dir
-from tokkit.transplant.config import Method, TransplantConfig
+from tokkit.transplant.config import Embedder, Method, TransplantConfig
+from tokkit.transplant.hybrid import hybrid_rows
 from tokkit.transplant.init import (
     NewRows,
     assemble,
@@ -73,6 +74,7 @@ def _rows(
     donor_matrix: torch.Tensor | None,
     pieces: list[list[int] | None],
     config: TransplantConfig,
+    hybrid_inputs: tuple[list[str], list[str], torch.Tensor, torch.Tensor] | None = None,
 ) -> NewRows:
     n = len(alignment.to_approximate)
     if method is Method.OMP:
@@ -81,6 +83,11 @@ def _rows(
                         chunk_size=config.chunk_size)  # fmt: skip
     if method is Method.SUBWORD_MEAN:
         return subword_mean_rows(old_matrix, pieces)
+    if method is Method.HYBRID:
+        assert hybrid_inputs is not None
+        texts, old_texts, phi_new, phi_old = hybrid_inputs
+        return hybrid_rows(old_matrix, pieces, texts, old_texts, phi_new, phi_old, temperature=config.temperature,
+                           top_k=config.top_k, weight=config.global_weight)  # fmt: skip
     if method is Method.MEAN:
         return mean_rows(old_matrix, n)
     if method is Method.ZERO:
@@ -155,7 +162,11 @@ def transplant(
     head = model.get_output_embeddings()
     tied = head is None or head.weight.data_ptr() == emb_in.data_ptr()
     approx_bytes = [new_bytes[i] for i in alignment.to_approximate.tolist()]
-    pieces = _pieces(base.tokenizer, old_bytes, approx_bytes) if config.method is Method.SUBWORD_MEAN else []
+    needs_pieces = config.method in (Method.SUBWORD_MEAN, Method.HYBRID)
+    pieces = _pieces(base.tokenizer, old_bytes, approx_bytes) if needs_pieces else []
+    hybrid_inputs = None
+    if config.method is Method.HYBRID:
+        hybrid_inputs = _hybrid_inputs(base, new, alignment, pieces, config)
     donor_in = donor_head = None
     if donor is not None and config.method is Method.OMP:
         if donor.model.get_input_embeddings().weight.shape[0] < alignment.new_size:
@@ -166,14 +177,15 @@ def transplant(
         donor_in = donor.model.get_input_embeddings().weight.detach()
         donor_out = donor.model.get_output_embeddings()
         donor_head = donor_out.weight.detach() if donor_out is not None else donor_in
-    rows_in = _rows(config.method, emb_in, alignment, donor_matrix=donor_in, pieces=pieces, config=config)
+    rows_in = _rows(config.method, emb_in, alignment, donor_matrix=donor_in, pieces=pieces, config=config,
+                    hybrid_inputs=hybrid_inputs)  # fmt: skip
     new_in = assemble(emb_in, alignment, rows_in)
     new_out = None
     rows_out = None
     if not tied:
         assert head is not None
         rows_out = _rows(config.method, head.weight.detach(), alignment, donor_matrix=donor_head, pieces=pieces,
-                         config=config)  # fmt: skip
+                         config=config, hybrid_inputs=hybrid_inputs)  # fmt: skip
         new_out = assemble(head.weight.detach(), alignment, rows_out)
     # 4. put the matrices into the model and make its config match the new tokenizer
     model.resize_token_embeddings(alignment.new_size, mean_resizing=False)
@@ -197,6 +209,14 @@ def transplant(
     report: dict[str, Any] = {
         "method": config.method.value,
         "k": config.k if config.method is Method.OMP else None,
+        "hybrid": {
+            "embedder": config.embedder.value,
+            "temperature": config.temperature,
+            "top_k": config.top_k,
+            "weight": config.global_weight,
+        }
+        if config.method is Method.HYBRID
+        else None,
         "seed": config.seed,
         "base_model": base_spec,
         "donor_model": donor_spec,
@@ -221,6 +241,28 @@ def transplant(
     report["notes"] = notes
     (out / "transplant.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
+
+
+def _hybrid_inputs(
+    base: LoadedModel,
+    new: Tokenizer,
+    alignment: VocabAlignment,
+    pieces: list[list[int] | None],
+    config: TransplantConfig,
+) -> tuple[list[str], list[str], torch.Tensor, torch.Tensor]:
+    """Texts of the new tokens and of every old token, and their auxiliary embeddings."""
+    from tokkit.io.embedders import base_model_embedder, minilm_embedder
+
+    old_tok = base.tokenizer
+    old_texts = [old_tok.decode([i]) for i in range(old_tok.vocab_size)]
+    texts = [new.decode([i]) for i in alignment.to_approximate.tolist()]
+    if config.embedder is Embedder.MINILM:
+        embed = minilm_embedder()
+        return texts, old_texts, embed(texts), embed(old_texts)
+    embed_ids = base_model_embedder(base.model)
+    phi_old = embed_ids([[i] for i in range(old_tok.vocab_size)])
+    phi_new = embed_ids([p or old_tok.encode(t) or [0] for p, t in zip(pieces, texts, strict=True)])
+    return texts, old_texts, phi_new, phi_old
 
 
 def _score_base(
