@@ -51,6 +51,10 @@ def ws(tmp_path_factory: pytest.TempPathFactory, corpora: Path, smollm2_gguf: Pa
     model_bytes = catalog.resolve("mistral-v1").read_bytes()
     (root / "truncated.model").write_bytes(model_bytes[: len(model_bytes) // 3])
     (root / "cl100k_base.tiktoken").write_text("not base64 at all\n")
+    ranks = catalog.resolve("cl100k_base").read_bytes()
+    cut = ranks.index(b"\n", 100_000) + 6  # in the middle of a line
+    (root / "truncated").mkdir()
+    (root / "truncated" / "cl100k_base.tiktoken").write_bytes(ranks[:cut])
     with smollm2_gguf.open("rb") as fh:
         (root / "truncated.gguf").write_bytes(fh.read(4096))
     prose = (corpora / "en" / "prose.txt").read_text("utf-8").splitlines()
@@ -119,6 +123,12 @@ MATRIX: list[tuple[str, list[object], int, str]] = [
     ("garbage-sentencepiece", ["evaluate", R("x.model"), "-c", R("par")], 2, "not a valid SentencePiece model"),
     ("truncated-sentencepiece", ["evaluate", R("truncated.model"), "-c", R("par")], 2, "not a valid SentencePiece"),
     ("malformed-tiktoken", ["evaluate", R("cl100k_base.tiktoken"), "-c", R("par")], 2, "not a tiktoken ranks file"),
+    (
+        "truncated-tiktoken",
+        ["evaluate", R("truncated/cl100k_base.tiktoken"), "-c", R("par")],
+        2,
+        "not a tiktoken ranks file",
+    ),
     ("truncated-gguf", ["evaluate", R("truncated.gguf"), "-c", R("par")], 2, "cannot load a tokenizer"),
     ("unknown-tokenizer", ["evaluate", "no-such-thing", "-c", R("par")], 2, "not found"),
     ("tokenizer-without-specials-works", ["evaluate", R("nospecial"), "-c", R("par"), "-f", "json"], 0, ""),

@@ -51,37 +51,43 @@ def omp(
 def _omp_chunk(
     x: torch.Tensor, dic: torch.Tensor, k: int, on_progress: Callable[[int], None] | None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    b = x.shape[0]
+    """OMP with an incremental QR of the chosen atoms (Gram-Schmidt, orthogonalised twice).
+
+    Each step costs one (b, N) correlation product plus O(b·t·D): the residual is x minus its
+    projection on span(Q), and the coefficients come from R c = Qᵀ x at the end.
+    """
+    b, d = x.shape
     rows = torch.arange(b, device=x.device)
     chosen = torch.empty(b, k, dtype=torch.long, device=x.device)
     masked = torch.zeros(b, dic.shape[0], dtype=torch.bool, device=x.device)
-    residual = x
-    coeffs = torch.zeros(b, 0, dtype=torch.float64, device=x.device)
-    x64 = x.double()
+    q = torch.zeros(b, k, d, dtype=x.dtype, device=x.device)
+    r = torch.zeros(b, k, k, dtype=torch.float64, device=x.device)
+    residual = x.clone()
     for t in range(k):
         scores = (residual @ dic.T).abs_()  # (b, N)
         scores.masked_fill_(masked, -1.0)
         j = scores.argmax(dim=1)
         chosen[:, t] = j
         masked[rows, j] = True
-        atoms = dic[chosen[:, : t + 1]].double()  # (b, t+1, D)
-        gram = atoms @ atoms.transpose(1, 2)  # (b, t+1, t+1)
-        rhs = (atoms @ x64.unsqueeze(2)).squeeze(2)  # (b, t+1)
-        coeffs = _solve_spd(gram, rhs)
-        residual = (x64 - (coeffs.unsqueeze(1) @ atoms).squeeze(1)).float()
+        v = dic[j]  # (b, D)
+        if t:
+            basis = q[:, :t]  # (b, t, D)
+            proj = torch.einsum("btd,bd->bt", basis, v)
+            v = v - torch.einsum("bt,btd->bd", proj, basis)
+            again = torch.einsum("btd,bd->bt", basis, v)  # a second pass keeps Q orthogonal in float32
+            v = v - torch.einsum("bt,btd->bd", again, basis)
+            r[:, :t, t] = (proj + again).double()
+        norm = v.norm(dim=1)
+        r[:, t, t] = norm.double()
+        q[:, t] = v / norm.clamp_min(1e-12).unsqueeze(1)
+        residual = residual - (residual * q[:, t]).sum(1, keepdim=True) * q[:, t]
         if on_progress is not None:
             on_progress(0)
+    qtx = torch.einsum("bkd,bd->bk", q, x).double().unsqueeze(2)  # (b, k, 1)
+    diag = r.diagonal(dim1=1, dim2=2)
+    safe = r + torch.diag_embed((diag.abs() < 1e-12).double())  # a dependent atom gets coefficient ~0
+    coeffs = torch.linalg.solve_triangular(safe, qtx, upper=True).squeeze(2)
     error = residual.norm(dim=1) / x.norm(dim=1).clamp_min(1e-12)
     if on_progress is not None:
         on_progress(b)
     return chosen, coeffs.float(), error
-
-
-def _solve_spd(gram: torch.Tensor, rhs: torch.Tensor) -> torch.Tensor:
-    """Solve gram · c = rhs for symmetric positive (semi)definite gram, with a tiny ridge if needed."""
-    eye = torch.eye(gram.shape[-1], dtype=gram.dtype, device=gram.device)
-    scale = gram.diagonal(dim1=1, dim2=2).mean(dim=1).clamp_min(1e-30)[:, None, None]
-    chol, info = torch.linalg.cholesky_ex(gram)
-    if bool((info > 0).any()):
-        chol, _ = torch.linalg.cholesky_ex(gram + 1e-10 * scale * eye)
-    return torch.cholesky_solve(rhs.unsqueeze(2), chol).squeeze(2)

@@ -293,7 +293,7 @@ def verify(
     new_model = AutoModelForCausalLM.from_pretrained(str(out), local_files_only=True, dtype=torch.float32)
     new_model.eval()  # type: ignore[no-untyped-call]
     new_tok = AutoTokenizer.from_pretrained(str(out), local_files_only=True)
-    new_ids = new_tok.encode(text, add_special_tokens=False)
+    new_ids = load_tokenizer(str(out)).encode(text)  # special-token strings in the text stay text
     config = new_model.config
     new_start = config.bos_token_id if config.bos_token_id is not None else config.eos_token_id
     approximated = torch.as_tensor(alignment.to_approximate)
