@@ -183,29 +183,34 @@ def _split_records(texts: list[tuple[str, str]], batch_size: int) -> Iterator[tu
             yield lang, lines[i : i + batch_size]
 
 
+def iter_json_lines(path: Path) -> Iterator[tuple[int, object, int]]:
+    """(line number, parsed JSON, characters read) for each non-blank line of a JSON-lines file."""
+    try:
+        with path.open("r", encoding="utf-8-sig") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    yield lineno, json.loads(raw), len(raw)
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{path} line {lineno} is not valid JSON ({e.msg})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not valid UTF-8", hint="convert it to UTF-8 first") from None
+
+
 def _jsonl_batches(f: CorpusFile, corpus: Corpus, batch_size: int) -> Iterator[tuple[str, list[str], int]]:
     pending: list[tuple[str, str]] = []
     n_read = 0
     default = f.lang or "und"
-    try:
-        with f.path.open("r", encoding="utf-8-sig") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                n_read += len(raw)
-                if not raw.strip():
-                    continue
-                try:
-                    record = json.loads(raw)
-                except json.JSONDecodeError as e:
-                    raise InputError(f"{f.path} line {lineno} is not valid JSON ({e.msg})") from None
-                lang, text = _record_text(record, corpus, f"{f.path} line {lineno}")
-                pending.append((f.lang or lang or default, text))
-                if len(pending) >= batch_size:
-                    for lang_, lines in _split_records(pending, batch_size):
-                        yield lang_, lines, n_read
-                        n_read = 0
-                    pending = []
-    except UnicodeDecodeError:
-        raise InputError(f"corpus file {f.path} is not valid UTF-8", hint="convert it to UTF-8 first") from None
+    for lineno, record, size in iter_json_lines(f.path):
+        n_read += size
+        lang, text = _record_text(record, corpus, f"{f.path} line {lineno}")
+        pending.append((f.lang or lang or default, text))
+        if len(pending) >= batch_size:
+            for lang_, lines in _split_records(pending, batch_size):
+                yield lang_, lines, n_read
+                n_read = 0
+            pending = []
     for lang_, lines in _split_records(pending, batch_size):
         yield lang_, lines, n_read
         n_read = 0

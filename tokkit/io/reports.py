@@ -16,7 +16,7 @@ import pandas as pd
 
 import tokkit
 from tokkit.errors import InputError, OutputError, OutputExistsError
-from tokkit.io.corpora import sha256
+from tokkit.io.corpora import iter_json_lines, sha256
 
 TABLE_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".parquet": "parquet"}
 
@@ -169,20 +169,10 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise InputError(f"{path} does not exist")
     records = []
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputError(f"{path} line {lineno} is not valid JSON ({e.msg})") from None
-                if not isinstance(record, dict):
-                    raise InputError(f"{path} line {lineno} is not a JSON object")
-                records.append(record)
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text") from None
+    for lineno, record, _ in iter_json_lines(path):
+        if not isinstance(record, dict):
+            raise InputError(f"{path} line {lineno} is not a JSON object")
+        records.append(record)
     if not records:
         raise InputError(f"{path} has no records")
     return records

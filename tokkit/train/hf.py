@@ -29,7 +29,7 @@ def check_vocab_size(config: TrainConfig, alphabet: int) -> None:
         )
 
 
-def bpe_tokenizer(config: TrainConfig, regex: str | None) -> tuple[Any, Any]:
+def bpe_tokenizer(config: TrainConfig, regex: str | None, *, max_token_length: int | None = None) -> tuple[Any, Any]:
     """An untrained byte-level BPE tokenizer and its trainer."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
@@ -42,6 +42,7 @@ def bpe_tokenizer(config: TrainConfig, regex: str | None) -> tuple[Any, Any]:
         min_frequency=config.min_frequency,
         special_tokens=list(config.specials),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        max_token_length=max_token_length,
         show_progress=False,
     )
     return tok, trainer

@@ -37,28 +37,18 @@ def chunked_texts(texts: Iterable[str], config: TrainConfig) -> Iterator[str]:
 
 def train_supertoken(texts: Iterable[str], config: TrainConfig) -> Any:
     """Byte-level BPE over random chunks; the saved tokenizer lets merges cross words."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    from tokenizers import Regex, pre_tokenizers
 
-    from tokkit.train.hf import check_vocab_size, normalizer
+    from tokkit.train.hf import bpe_tokenizer, check_vocab_size
 
     check_vocab_size(config, 256)
-    tok = Tokenizer(models.BPE())
-    tok.normalizer = normalizer(config.normalization)
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
+    tok, trainer = bpe_tokenizer(config, None, max_token_length=config.max_token_length)
+    tok.pre_tokenizer = pre_tokenizers.Sequence(  # training: chunks are the pre-tokens
         [
             pre_tokenizers.Split(Regex(SEPARATOR), behavior="removed"),
             *split_steps(config.numbers, None),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
-    )
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=config.vocab_size,
-        min_frequency=config.min_frequency,
-        special_tokens=list(config.specials),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        max_token_length=config.max_token_length,
-        show_progress=False,
     )
     tok.train_from_iterator(chunked_texts(texts, config), trainer)
     tok.pre_tokenizer = byte_level(config.numbers, None)  # inference: the whole text is one pre-token
