@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python benchmarks/evaluate_throughput.py
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/turkish_lemmas.py
+	$(BIN)/python benchmarks/omp_kernel.py
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv
