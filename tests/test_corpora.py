@@ -131,3 +131,9 @@ def test_directory_of_one_language(corpora: Path, tmp_path: Path) -> None:
     (tmp_path / "eng.txt").write_text("b\n")
     with pytest.raises(InputError, match="several files"):
         open_corpus(tmp_path)
+
+
+def test_packaged_eval_text_is_the_corpus_copy(corpora: Path) -> None:
+    from tokkit.cli.transplant import DEFAULT_EVAL
+
+    assert DEFAULT_EVAL.read_bytes() == (corpora / "eval" / "heldout-en.txt").read_bytes()

@@ -11,7 +11,8 @@ from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TrustRemote
 from tokkit.cli._output import OutputFormat, emit, info, note, user_errors
 from tokkit.transplant.config import Embedder, Method
 
-DEFAULT_EVAL = Path(__file__).resolve().parents[2] / "corpora" / "eval" / "heldout-en.txt"
+# corpora/eval/heldout-en.txt, shipped inside the package too so that an installed wheel has it
+DEFAULT_EVAL = Path(__file__).resolve().parents[1] / "data" / "heldout-en.txt"
 
 
 def transplant_cmd(
