@@ -48,17 +48,9 @@ fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) timeout 900 $(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
 
 demo: install models
-	$(BIN)/tokkit evaluate cl100k_base tekken mistral-v1 qwen2.5 llama-3 \
-		--corpus corpora/parallel --reference eng \
-		--output demo-output/premiums.csv --plot demo-output/premiums.png --force
-	$(BIN)/tokkit train corpora/en corpora/parallel/eng.txt corpora/code corpora/math \
-		--algorithm superbpe --vocab-size 4000 --output demo-output/tokenizer --force
-	$(BIN)/tokkit evaluate cl100k_base demo-output/tokenizer --corpus corpora/parallel/tur.txt --lang tr \
-		--output demo-output/turkish.csv --force
-	$(BIN)/tokkit transplant $(SMOLLM2_GGUF) --tokenizer demo-output/tokenizer --method subword-mean \
-		--output demo-output/smollm2-transplant --force
-	@echo "demo: premiums in demo-output/premiums.csv (+ .png), %TR/%Pure in demo-output/turkish.csv,"
-	@echo "      a SuperBPE tokenizer in demo-output/tokenizer, SmolLM2 with it in demo-output/smollm2-transplant"
+	$(BIN)/tokkit report --output demo-output --force
+	@echo "demo: the report is demo-output/report.md (plots and CSVs beside it); tokenizers in"
+	@echo "      demo-output/tokenizers/, SmolLM2 with a new tokenizer in demo-output/transplant/<method>/"
 
 lint: install
 	$(BIN)/ruff check tokkit tests benchmarks

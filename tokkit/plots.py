@@ -74,3 +74,35 @@ def ctc_vs_vocab_figure(table: pd.DataFrame, laws: dict[str, Any], target: float
     ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     return fig
+
+
+def bar_figure(
+    table: pd.DataFrame, label: str, values: list[str], *, title: str, xlabel: str, reference: float | None = None
+) -> Any:
+    """Horizontal bars of one or more value columns per row label (sorted by the first column)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = table.sort_values(values[0])
+    n, m = len(data), len(values)
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.45 * n * m + 1.2)), dpi=110)
+    bar = 0.8 / m
+    colors = plt.get_cmap("tab10")
+    for j, col in enumerate(values):
+        ys = [i + (j - (m - 1) / 2) * bar for i in range(n)]
+        ax.barh(ys, data[col].to_numpy(float), height=bar, color=colors(j), label=col)
+        for y, v in zip(ys, data[col].to_numpy(float), strict=True):
+            ax.text(v, y, f" {v:.3g}", va="center", fontsize=8)
+    ax.set_yticks(range(n), [str(x) for x in data[label]])
+    if reference is not None:
+        ax.axvline(reference, color="black", linestyle="--", linewidth=0.8, label=f"base model {reference:.3f}")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    if m > 1 or reference is not None:
+        ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -10,6 +10,7 @@ import typer
 import tokkit
 from tokkit.cli.adversarial import app as adversarial_app
 from tokkit.cli.evaluate import evaluate_cmd
+from tokkit.cli.report import report_cmd
 from tokkit.cli.train import train_cmd
 from tokkit.cli.transplant import transplant_cmd
 
@@ -26,6 +27,7 @@ app.command("train")(train_cmd)
 app.command("evaluate")(evaluate_cmd)
 app.command("transplant")(transplant_cmd)
 app.add_typer(adversarial_app, name="adversarial")
+app.command("report")(report_cmd)
 
 
 def _version(value: bool) -> None:
