@@ -87,7 +87,7 @@ def bar_figure(
 
     data = table.sort_values(values[0])
     n, m = len(data), len(values)
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.45 * n * m + 1.2)), dpi=110)
+    fig, ax = plt.subplots(figsize=(8, max(3.0, 0.45 * n * m + 1.8)), dpi=110)
     bar = 0.8 / m
     colors = plt.get_cmap("tab10")
     for j, col in enumerate(values):
@@ -102,7 +102,8 @@ def bar_figure(
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
+    ax.margins(x=0.12)  # room for the value labels
     if m > 1 or reference is not None:
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=m + 1, frameon=False)
     fig.tight_layout()
     return fig

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,18 +69,12 @@ def _from_pretrained(spec: str, *, trust_remote_code: bool, what: str, allow_pic
     kwargs["local_files_only"] = path.exists()
     if not allow_pickle and not kwargs.get("gguf_file"):
         kwargs["use_safetensors"] = True
-    previous = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"  # the GGUF reader's own progress bars
     try:
-        return AutoModelForCausalLM.from_pretrained(ref, **kwargs)
+        with contextlib.redirect_stderr(io.StringIO()):  # the GGUF reader's own progress bars
+            return AutoModelForCausalLM.from_pretrained(ref, **kwargs)
     except Exception as e:  # transformers raises many types for unreadable models
         text = str(e).strip().splitlines()
         raise InputError(f"cannot load {what} {spec} ({text[0][:200] if text else type(e).__name__})") from None
-    finally:
-        if previous is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = previous
 
 
 def load_model(
