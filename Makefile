@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/turkish_lemmas.py
 	$(BIN)/python benchmarks/omp_kernel.py
+	$(BIN)/python benchmarks/superbpe_gain.py
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv

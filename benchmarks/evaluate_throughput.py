@@ -35,7 +35,9 @@ def raw_encoder(name: str):  # type: ignore[no-untyped-def]
 
         from tokkit.io.tokenizers import TIKTOKEN_PATTERNS
 
-        enc = tiktoken.Encoding(name, pat_str=TIKTOKEN_PATTERNS[name], mergeable_ranks=load_tiktoken_bpe(str(path)), special_tokens={})
+        enc = tiktoken.Encoding(
+            name, pat_str=TIKTOKEN_PATTERNS[name], mergeable_ranks=load_tiktoken_bpe(str(path)), special_tokens={}
+        )
         return lambda lines: sum(len(enc.encode_ordinary(s)) for s in lines)
     if ".model" in path.name:
         import sentencepiece as spm
@@ -50,7 +52,9 @@ def raw_encoder(name: str):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=SHARED if SHARED.is_dir() else REPO / "corpora" / "parallel")
+    parser.add_argument(
+        "corpus", nargs="?", type=Path, default=SHARED if SHARED.is_dir() else REPO / "corpora" / "parallel"
+    )
     parser.add_argument("--tokenizers", nargs="+", default=["qwen2.5", "cl100k_base", "mistral-v1"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=2048)

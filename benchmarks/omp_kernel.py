@@ -47,7 +47,9 @@ def main() -> None:
         t0 = time.perf_counter()
         ref = orthogonal_mp(dictionary.double().numpy().T, targets[: args.check].double().numpy().T, n_nonzero_coefs=k)
         sk = (time.perf_counter() - t0) * args.targets / args.check
-        same = sum(set(code.indices[i].cpu().tolist()) == set(np.flatnonzero(ref[:, i]).tolist()) for i in range(args.check))
+        same = sum(
+            set(code.indices[i].cpu().tolist()) == set(np.flatnonzero(ref[:, i]).tolist()) for i in range(args.check)
+        )
         diff = max(float(np.abs(code.coeffs[i].cpu().double().numpy() - ref[code.indices[i].cpu().numpy(), i]).max())
                    for i in range(args.check))  # fmt: skip
         print(f"k={k:3d}: tokkit {ours:7.2f} s   scikit-learn {sk:8.1f} s (extrapolated from {args.check})   "
