@@ -58,12 +58,14 @@ lint: install
 	$(BIN)/mypy tokkit
 	$(BIN)/lint-imports
 
-bench: install
+bench: install models
+	$(BIN)/python -m pip install -q tokenization-scorer  # the peer tool compared in renyi_vs_scorer.py
 	$(BIN)/python benchmarks/evaluate_throughput.py
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/turkish_lemmas.py
 	$(BIN)/python benchmarks/omp_kernel.py
 	$(BIN)/python benchmarks/superbpe_gain.py
+	$(BIN)/python benchmarks/renyi_vs_scorer.py
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv
