@@ -66,6 +66,7 @@ bench: install models
 	$(BIN)/python benchmarks/omp_kernel.py
 	$(BIN)/python benchmarks/superbpe_gain.py
 	$(BIN)/python benchmarks/renyi_vs_scorer.py
+	$(BIN)/python benchmarks/superword_premiums.py --optimal
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv
