@@ -48,11 +48,11 @@ def main() -> None:
     corpus = args.corpus or assemble(args.mb, Path("/tmp/tokkit-bench-corpus.txt"))
     print(f"corpus: {corpus} ({corpus.stat().st_size / 1e6:.1f} MB), vocab {args.vocab_size}")
 
-    from tokkit.io.corpora import open_corpus
+    from tokkit.io.corpora import line_source, open_corpus
     from tokkit.train.config import Algorithm, TrainConfig
     from tokkit.train.hf import bpe_tokenizer
     from tokkit.train.pretokenizers import WORDS
-    from tokkit.train.runner import corpus_texts, train_tokenizer
+    from tokkit.train.runner import train_tokenizer
 
     config = TrainConfig(vocab_size=args.vocab_size)
     # 1. the raw library: the same tokenizer and trainer, files read by tokenizers itself
@@ -61,7 +61,7 @@ def main() -> None:
     tok.train([str(corpus)], trainer)
     raw = time.perf_counter() - t0
     # 2. tokkit (streams and validates the corpus in Python)
-    texts = corpus_texts(open_corpus(corpus, all_files=True))
+    texts = line_source([open_corpus(corpus, all_files=True)])
     t0 = time.perf_counter()
     ours = train_tokenizer(texts, config)
     kit = time.perf_counter() - t0

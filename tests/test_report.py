@@ -69,4 +69,14 @@ def test_bad_config(tmp_path: Path) -> None:
     bad.write_text("[reprot]\ntitle = 'x'\n")
     result = runner.invoke(app, ["report", "--config", str(bad), "-o", str(tmp_path / "r")])
     assert result.exit_code == 2 and "unknown section" in result.stderr
+    for body, message in [
+        ('[[train]]\nname = "a"\ncorpus = ["x"]\nalgorithm = "bpe2"\n', "unknown algorithm"),
+        ('[[train]]\nname = "a"\ncorpus = ["x"]\nvocab_size = "big"\n', "vocab_size must be an integer"),
+        ('[transplant]\nmethods = ["magic"]\n', "unknown transplant method"),
+    ]:
+        bad.write_text(body)
+        result = runner.invoke(app, ["report", "--config", str(bad), "-o", str(tmp_path / "r")])
+        assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
+    result = runner.invoke(app, ["report", "--config", str(tmp_path), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "cannot read report config" in result.stderr
     assert not (tmp_path / "r").exists()

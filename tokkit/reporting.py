@@ -6,7 +6,7 @@ Numbered steps; every table is also written as CSV next to report.md, every figu
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import pandas as pd
 
 from tokkit.errors import InputError
 from tokkit.io.catalog import cache_dir
-from tokkit.io.corpora import iter_batches, open_corpus
+from tokkit.io.corpora import line_source, open_corpus
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer, write_tokenizer_dir
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "report.toml"
@@ -45,6 +45,8 @@ def read_config(path: Path) -> ReportConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"report config {path} does not exist") from None
+    except OSError as e:
+        raise InputError(f"cannot read report config {path} ({e.strerror or e})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"report config {path} is not valid TOML ({e})") from None
     unknown = set(data) - {"report", "train", "evaluate", "adversarial", "transplant"}
@@ -54,6 +56,7 @@ def read_config(path: Path) -> ReportConfig:
     extra = set(head) - {"title", "corpus", "reference", "linguistic_lang"}
     if extra:
         raise InputError(f"report config {path}: unknown key(s) in [report]: {', '.join(sorted(extra))}")
+    _check_entries(path, data)
     cache = str(cache_dir())
     transplant = {
         k: (v.replace("{cache}", cache) if isinstance(v, str) else v) for k, v in data.get("transplant", {}).items()
@@ -70,15 +73,31 @@ def read_config(path: Path) -> ReportConfig:
     )
 
 
-def _texts(paths: list[str]) -> Callable[[], Iterator[str]]:
-    corpora = [open_corpus(Path(p), all_files=True) for p in paths]
+def _check_entries(path: Path, data: dict[str, Any]) -> None:
+    """Values that would otherwise fail deep inside a run: algorithms, sizes, methods."""
+    from tokkit.train.config import Algorithm
+    from tokkit.transplant.config import Method
 
-    def texts() -> Iterator[str]:
-        for c in corpora:
-            for _, lines, _ in iter_batches(c):
-                yield from lines
-
-    return texts
+    algorithms = {a.value for a in Algorithm}
+    for entry in data.get("train", []):
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise InputError(f"report config {path}: every [[train]] entry needs a name")
+        if entry.get("algorithm", "bpe") not in algorithms:
+            raise InputError(
+                f"report config {path}: [[train]] {entry['name']}: unknown algorithm {entry.get('algorithm')!r}",
+                hint=f"one of {', '.join(sorted(algorithms))}",
+            )
+        if not isinstance(entry.get("vocab_size", 8000), int) or entry.get("vocab_size", 8000) < 2:
+            raise InputError(f"report config {path}: [[train]] {entry['name']}: vocab_size must be an integer")
+        if not isinstance(entry.get("corpus", []), list) or not entry.get("corpus"):
+            raise InputError(f"report config {path}: [[train]] {entry['name']}: corpus must be a list of paths")
+    methods = {m.value for m in Method}
+    for method in data.get("transplant", {}).get("methods", []):
+        if method not in methods:
+            raise InputError(
+                f"report config {path}: unknown transplant method {method!r}",
+                hint=f"one of {', '.join(sorted(methods))}",
+            )
 
 
 def run_report(
@@ -103,13 +122,11 @@ def run_report(
     # 1. train the listed tokenizers
     rows = []
     for spec in config.train:
-        name = str(spec.get("name", ""))
-        if not name:
-            raise InputError("every [[train]] entry needs a name")
+        name = str(spec["name"])  # entries were checked by read_config
         tc = TrainConfig(
             algorithm=Algorithm(spec.get("algorithm", "bpe")), vocab_size=int(spec.get("vocab_size", 8000))
         )
-        texts = _texts(list(spec.get("corpus", [])))
+        texts = line_source([open_corpus(Path(p), all_files=True) for p in spec.get("corpus", [])])
         result = train_tokenizer(texts, tc)
         directory = out / "tokenizers" / name
         directory.mkdir(parents=True)
@@ -139,7 +156,7 @@ def run_report(
     # 3. %TR/%Pure on one language
     if config.linguistic_lang and config.linguistic_lang in corpus.line_counts:
         lang = config.linguistic_lang
-        one = type(corpus)(f"{corpus.name}:{lang}", tuple(f for f in corpus.files if f.lang == lang), {lang: 1})
+        one = corpus.select([lang])
         lang_counts = [c for t in toks for c in count_tokens(t, one)]
         oracle = load_oracle(lang)
         by_name = {t.name: t for t in toks}

@@ -6,7 +6,7 @@ Numbered steps; the only module that uses both `train` and `evaluate`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import pandas as pd
 
 from tokkit.errors import IncompatibleInputsError, InputError
 from tokkit.evaluate.runner import count_tokens
-from tokkit.io.corpora import Corpus, CorpusFile, iter_batches, open_corpus
+from tokkit.io.corpora import Corpus, CorpusFile, line_source, open_corpus
 from tokkit.io.tokenizers import load_tokenizer, write_tokenizer_dir
 from tokkit.train.config import TrainConfig
 from tokkit.train.runner import train_tokenizer
@@ -30,18 +30,10 @@ class SuiteResult:
     target_ctc: float | None
 
 
-def _one_language(corpus: Corpus, lang: str) -> Corpus:
-    files = tuple(f for f in corpus.files if f.lang == lang)
-    return Corpus(f"{corpus.name}:{lang}", files, {lang: corpus.line_counts[lang]}, corpus.text_column)
-
-
 def _train_and_measure(
     train: Corpus, evaluation: Corpus, lang: str, config: TrainConfig, out: Path, role: str
 ) -> dict[str, object]:
-    def texts() -> Iterator[str]:
-        for _, lines, _ in iter_batches(train):
-            yield from lines
-
+    texts = line_source([train])
     trained = train_tokenizer(texts, config)
     directory = out / lang / str(config.vocab_size)
     directory.mkdir(parents=True, exist_ok=True)
@@ -92,20 +84,16 @@ def run_suite(
         )
     if optimal and len(vocab_sizes) < 2:
         raise InputError("--optimal-vocab needs at least two --vocab-sizes to fit a curve")
+
+    def measure(lang: str, size: int, role: str) -> dict[str, object]:
+        one = replace(config, vocab_size=size)
+        return _train_and_measure(train.select([lang]), evaluation.select([lang]), lang, one, out, role)
+
     # 2. the grid
     rows = []
     for lang in langs:
         for size in sorted(vocab_sizes):
-            rows.append(
-                _train_and_measure(
-                    _one_language(train, lang),
-                    _one_language(evaluation, lang),
-                    lang,
-                    replace(config, vocab_size=size),
-                    out,
-                    "grid",
-                )
-            )
+            rows.append(measure(lang, size, "grid"))
             if on_progress is not None:
                 on_progress(1)
     grid = pd.DataFrame(rows, columns=SUITE_COLUMNS)
@@ -124,14 +112,7 @@ def run_suite(
         if len(done):
             row = done.iloc[0].to_dict()
         else:
-            row = _train_and_measure(
-                _one_language(train, lang),
-                _one_language(evaluation, lang),
-                lang,
-                replace(config, vocab_size=size),
-                out,
-                "optimal",
-            )
+            row = measure(lang, size, "optimal")
         row["role"] = "optimal"
         row["predicted_ctc"] = law.predict(size)
         rows.append(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -79,7 +78,7 @@ def train_cmd(
     import pandas as pd
 
     from tokkit.errors import InputError, OutputExistsError
-    from tokkit.io.corpora import open_corpus
+    from tokkit.io.corpora import line_source, open_corpus
     from tokkit.io.reports import run_meta, write_dir_atomic
     from tokkit.io.tokenizers import write_tokenizer_dir
     from tokkit.train.pretokenizers import check_regex
@@ -118,14 +117,8 @@ def train_cmd(
         corpora = [open_corpus(p, lang=lang, text_column=text_column, all_files=True) for p in corpus]
         files = [f for c in corpora for f in c.files]
 
-        def texts() -> Iterator[str]:
-            from tokkit.io.corpora import iter_batches
-
-            for c in corpora:
-                for _, lines, _ in iter_batches(c):
-                    yield from lines
-
-        sample = [line for _, (line) in zip(range(200), texts(), strict=False)]
+        texts = line_source(corpora)
+        sample = [line for _, line in zip(range(200), texts(), strict=False)]
         if not sample:
             raise InputError("the corpus has no text (only empty lines)")
         with progress("superbpe stage 2 merges", total=None) as advance:

@@ -45,7 +45,6 @@ def transplant_cmd(
 
     Example: tokkit transplant SmolLM2.gguf --tokenizer out/bpe --method subword-mean -o out/smollm2-bpe
     """
-    import json
 
     import pandas as pd
 
@@ -85,8 +84,6 @@ def transplant_cmd(
             files = [Path(p) for p in (base_model, tokenizer, donor, text) if p and Path(p).is_file()]
             (directory / "tokkit.meta.json").write_bytes(run_meta(params=params, inputs=files, seeds={"seed": seed},
                                                                   outputs=[output]))  # fmt: skip
-            report["command"] = json.loads(run_meta(params={}, inputs=[]))["command"]
-            (directory / "transplant.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
             holder["report"] = report
 
         write_dir_atomic(output, fill, force=force)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,14 @@ class Corpus:
     @property
     def n_bytes(self) -> int:
         return sum(f.n_bytes for f in self.files)
+
+    def select(self, langs: Iterable[str]) -> Corpus:
+        """The same corpus restricted to `langs` (named `corpus:lang` for a single language)."""
+        keep = set(langs)
+        files = tuple(f for f in self.files if f.lang in keep)
+        counts = {k: v for k, v in self.line_counts.items() if k in keep}
+        name = f"{self.name}:{next(iter(keep))}" if len(keep) == 1 else self.name
+        return Corpus(name, files, counts, self.text_column, self.lang_column)
 
 
 def open_corpus(
@@ -116,6 +124,18 @@ def count_lines(path: Path) -> int:
             last = chunk[-1:]
     ends = n_lf + n_cr - n_crlf
     return ends + (0 if last in (b"\n", b"\r") else 1)
+
+
+def line_source(corpora: Sequence[Corpus]) -> Callable[[], Iterator[str]]:
+    """A factory of fresh iterators over every non-empty line of the corpora, streamed from disk
+    each time (trainers that read twice call it twice)."""
+
+    def lines() -> Iterator[str]:
+        for corpus in corpora:
+            for _, batch, _ in iter_batches(corpus):
+                yield from batch
+
+    return lines
 
 
 def iter_batches(corpus: Corpus, batch_size: int = 2048) -> Iterator[tuple[str, list[str], int]]:

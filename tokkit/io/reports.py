@@ -125,13 +125,18 @@ def sidecar_path(output: Path) -> Path:
     return output / "tokkit.meta.json" if output.is_dir() else output.with_name(output.name + ".meta.json")
 
 
+def current_command() -> list[str]:
+    """The command line of this run, as the user typed it (`tokkit ...`)."""
+    program = Path(sys.argv[0]).name
+    return ["tokkit" if program in {"tokkit", "__main__.py"} else program, *sys.argv[1:]]
+
+
 def run_meta(
     *, params: dict[str, Any], inputs: Iterable[Path], seeds: dict[str, int] | None = None, outputs: Iterable[Path] = ()
 ) -> bytes:
     """The sidecar's content: command, parameters, seeds, input checksums, outputs, tokkit version."""
-    program = Path(sys.argv[0]).name
     meta = {
-        "command": ["tokkit" if program in {"tokkit", "__main__.py"} else program, *sys.argv[1:]],
+        "command": current_command(),
         "params": params,
         "seeds": seeds or {},
         "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},
@@ -166,6 +171,8 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: Path, *, force: bool) -
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Records of a JSON-lines file; a clear error for a missing, empty or malformed file."""
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, expected a JSON-lines file")
     if not path.is_file():
         raise InputError(f"{path} does not exist")
     records = []

@@ -94,19 +94,30 @@ def _flat(nested: Sequence[Sequence[int]], total: int) -> np.ndarray:
     return np.fromiter(chain.from_iterable(nested), dtype=np.int64, count=total)
 
 
+def utf8_lengths(lines: Sequence[str]) -> np.ndarray:
+    """UTF-8 byte length of each line."""
+    return np.fromiter((len(s.encode("utf-8")) for s in lines), dtype=np.int64, count=len(lines))
+
+
 def char_spans_from_byte_lengths(
-    lines: Sequence[str], lengths: np.ndarray, token_nbytes: np.ndarray, prefix: int = 0
+    lines: Sequence[str],
+    lengths: np.ndarray,
+    token_nbytes: np.ndarray,
+    prefix: int = 0,
+    line_bytes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Character spans of tokens whose surface bytes concatenate to `prefix` bytes + each line.
 
     `token_nbytes` (T,) are the surface byte lengths of the batch's tokens, line after line; a
     token inside the prefix (e.g. SentencePiece's dummy space) gets a zero-width span at 0.
+    `line_bytes` (L,), the UTF-8 length of each line, is computed when not given.
     """
     n_lines = len(lines)
     token_line = np.repeat(np.arange(n_lines), lengths)
     cum = np.concatenate(([0], np.cumsum(token_nbytes)))
     line_first = np.cumsum(lengths) - lengths
-    line_bytes = np.fromiter((len(s.encode("utf-8")) for s in lines), dtype=np.int64, count=n_lines)
+    if line_bytes is None:
+        line_bytes = utf8_lengths(lines)
     limit = line_bytes[token_line]
     local_end = np.clip(cum[1:] - cum[line_first][token_line] - prefix, 0, limit)
     local_start = np.clip(local_end - token_nbytes, 0, limit)
@@ -218,8 +229,11 @@ class Tokenizer(ABC):
         if ids.size and int(ids.max()) >= self._nbytes.size:
             return self._offsets_batch(lines)
         nbytes = self._nbytes[ids]
-        starts, ends = char_spans_from_byte_lengths(lines, lengths, np.maximum(nbytes, 0), len(self.surface_prefix))
-        bad = self._lines_to_recheck(lines, per_line, lengths, nbytes)
+        line_bytes = utf8_lengths(lines)
+        starts, ends = char_spans_from_byte_lengths(
+            lines, lengths, np.maximum(nbytes, 0), len(self.surface_prefix), line_bytes
+        )
+        bad = self._lines_to_recheck(lines, per_line, lengths, nbytes, line_bytes)
         if bad:
             slow = self._offsets_batch([lines[k] for k in bad])
             if not np.array_equal(slow.lengths, lengths[bad]):  # one tokenizer, two calls: cannot differ
@@ -233,7 +247,12 @@ class Tokenizer(ABC):
         return EncodedBatch(ids, lengths, starts, ends)
 
     def _lines_to_recheck(
-        self, lines: list[str], per_line: list[list[int]], lengths: np.ndarray, nbytes: np.ndarray
+        self,
+        lines: list[str],
+        per_line: list[list[int]],
+        lengths: np.ndarray,
+        nbytes: np.ndarray,
+        expected: np.ndarray,
     ) -> list[int]:
         """Lines whose token surfaces may not rebuild the line exactly (their spans come from the library).
 
@@ -243,7 +262,6 @@ class Tokenizer(ABC):
         token_line = np.repeat(np.arange(len(lines)), lengths)
         total = np.bincount(token_line, weights=np.maximum(nbytes, 0), minlength=len(lines))
         missing = np.bincount(token_line, weights=nbytes < 0, minlength=len(lines))
-        expected = np.fromiter((len(s.encode("utf-8")) for s in lines), dtype=np.int64, count=len(lines))
         flagged = (missing > 0) | (total != expected + len(self.surface_prefix))
         check = self.surface_check
         if check == "exact":

@@ -13,7 +13,7 @@ def top_words(lang: str, n: int, path: Path | None = None) -> list[str]:
     """The `n` most frequent words of `lang` (wordfreq), or the first `n` lines of `path`."""
     if path is not None:
         if not path.is_file():
-            raise InputError(f"--words {path} does not exist")
+            raise InputError(f"--words {path} is not a file" if path.exists() else f"--words {path} does not exist")
         try:
             words = [w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip()]
         except UnicodeDecodeError:

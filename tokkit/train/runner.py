@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tokkit.io.corpora import Corpus, iter_batches
 from tokkit.train.config import Algorithm, TrainConfig
 
 ROLES: dict[Algorithm, dict[str, str]] = {
@@ -34,16 +33,6 @@ class TrainedTokenizer:
     roles: dict[str, str]
     extra_files: dict[str, bytes] = field(default_factory=dict)  # name -> content (e.g. tokenizer.model)
     stats: dict[str, Any] = field(default_factory=dict)
-
-
-def corpus_texts(corpus: Corpus) -> Callable[[], Iterator[str]]:
-    """A factory of fresh line iterators over the corpus (streamed from disk each time)."""
-
-    def texts() -> Iterator[str]:
-        for _, lines, _ in iter_batches(corpus):
-            yield from lines
-
-    return texts
 
 
 def train_tokenizer(

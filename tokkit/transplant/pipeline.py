@@ -13,6 +13,7 @@ import torch
 
 from tokkit.errors import IncompatibleInputsError, InputError
 from tokkit.io.models import LoadedModel, load_model, save_model, special_roles
+from tokkit.io.reports import current_command
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer, to_tokenizers, write_tokenizer_dir
 from tokkit.transplant.config import Embedder, Method, TransplantConfig
 from tokkit.transplant.hybrid import hybrid_rows
@@ -128,10 +129,11 @@ def transplant(
         new = donor.tokenizer
     else:
         raise InputError("give --tokenizer (or --donor, whose tokenizer is then used)")
-    if _number_scheme(base.tokenizer) != _number_scheme(new):
+    old_scheme, new_scheme = _number_scheme(base.tokenizer), _number_scheme(new)
+    if old_scheme != new_scheme:
         notes.append(
-            f"number schemes differ: base cuts 1234567 as {_number_scheme(base.tokenizer)}, the new tokenizer as "
-            f"{_number_scheme(new)}; the OMP paper found this is what breaks arithmetic"
+            f"number schemes differ: base cuts 1234567 as {old_scheme}, the new tokenizer as {new_scheme}; "
+            "the OMP paper found this is what breaks arithmetic"
         )
     # 2. align vocabularies on raw bytes; special tokens by role
     old_bytes, new_bytes = base.tokenizer.token_bytes(), new.token_bytes()
@@ -239,6 +241,7 @@ def transplant(
     if eval_text is not None and before is not None:
         report["verification"] = verify(before, out, eval_text, alignment, config.window)
     report["notes"] = notes
+    report["command"] = current_command()
     (out / "transplant.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
 
