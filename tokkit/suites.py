@@ -109,10 +109,7 @@ def run_suite(
     for lang, law in laws.items():
         size = law.invert(target)
         done = grid[(grid.lang == lang) & (grid.vocab_size == size)]
-        if len(done):
-            row = done.iloc[0].to_dict()
-        else:
-            row = measure(lang, size, "optimal")
+        row = done.iloc[0].to_dict() if len(done) else measure(lang, size, "optimal")
         row["role"] = "optimal"
         row["predicted_ctc"] = law.predict(size)
         rows.append(row)
