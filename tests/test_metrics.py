@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 
 from tokkit.evaluate.metrics import (
     covered_characters,
+    covered_characters_utf8,
     pieces_per_word,
     ratio,
     renyi_efficiency,
     renyi_entropy,
+    split_words_utf8,
     token_premiums,
+    whitespace_bytes,
     word_spans,
 )
+from tokkit.io.tokenizers import char_spans_from_byte_lengths
 
 counts_st = st.lists(st.integers(0, 1000), min_size=2, max_size=40).filter(lambda c: sum(1 for x in c if x) >= 2)
 
@@ -116,3 +120,61 @@ def test_covered_characters_counts_each_character_once() -> None:
     # three byte-fallback tokens of one character at 2, plus a span 5..8
     assert covered_characters(np.array([2, 2, 2, 5]), np.array([3, 3, 3, 8]), 10) == 4
     assert covered_characters(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 10) == 0
+
+
+# text whose characters are drawn from ASCII, Latin-1 (with U+0085, U+00A0), 3-byte spaces and CJK, emoji
+text_st = st.text(
+    st.one_of(
+        st.characters(max_codepoint=0x17F),
+        st.sampled_from("\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\u3001é日本\U0001f600\x1c\x1f"),
+    ),
+    max_size=40,
+)
+
+
+@given(text_st)
+def test_whitespace_bytes_matches_str_isspace(text: str) -> None:
+    expected = [c.isspace() for c in text for _ in c.encode("utf-8")]
+    assert whitespace_bytes(text.encode("utf-8")).tolist() == expected
+
+
+def test_split_words_utf8_hand_computed() -> None:
+    text = "ab cd\u00a0é".encode()  # é is two bytes (7, 8); U+00A0 is a space
+    # tokens [a][b cd][\xa0][é]: "ab" is cut at 1; "cd" and "é" are whole
+    assert split_words_utf8(text, np.array([1, 5, 7, 9]), per_character=False) == (3, 1)
+    # a cut inside é splits it; per character, "a" "b" "c" "d" "é" are five words
+    assert split_words_utf8(text, np.array([1, 5, 7, 8, 9]), per_character=False) == (3, 2)
+    assert split_words_utf8(text, np.array([1, 5, 7, 8, 9]), per_character=True) == (5, 1)
+    assert split_words_utf8(b"", np.array([], dtype=np.int64), per_character=False) == (0, 0)
+
+
+def test_covered_characters_utf8_hand_computed() -> None:
+    text = "aé日b".encode()  # bytes: a=0, é=1..2, 日=3..5, b=6
+    # byte tokens at 1, 2 (all of é) and 4 (part of 日): two characters
+    assert covered_characters_utf8(text, np.array([1, 2, 4]), np.array([2, 3, 5])) == 2
+    assert covered_characters_utf8(text, np.array([0]), np.array([7])) == 4
+    assert covered_characters_utf8(text, np.array([], dtype=np.int64), np.array([], dtype=np.int64)) == 0
+
+
+@given(text_st, st.lists(st.integers(0, 200), max_size=20), st.booleans())
+def test_byte_split_counts_equal_character_span_counts(text: str, cuts: list[int], per_character: bool) -> None:
+    """Counting in bytes gives what `word_spans` + `pieces_per_word` give on character spans."""
+    raw = text.encode("utf-8")
+    bounds = sorted({c for c in cuts if 0 < c < len(raw)} | {len(raw)}) if raw else []
+    nbytes = np.diff([0, *bounds]).astype(np.int64)
+    starts, ends = char_spans_from_byte_lengths([text], np.array([nbytes.size]), nbytes)
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    w_starts, w_ends = word_spans(cps, per_character=per_character)
+    pieces = pieces_per_word(starts, ends, w_starts, w_ends)
+    expected = (int(pieces.size), int(np.count_nonzero(pieces >= 2)))
+    assert split_words_utf8(raw, np.array(bounds, dtype=np.int64), per_character=per_character) == expected
+
+
+@given(text_st, st.lists(st.tuples(st.integers(0, 120), st.integers(0, 4)), max_size=10))
+def test_covered_characters_utf8_equals_character_spans(text: str, spans: list[tuple[int, int]]) -> None:
+    raw = text.encode("utf-8")
+    starts = np.array([min(s, len(raw)) for s, _ in spans], dtype=np.int64)
+    ends = np.array([min(s + n, len(raw)) for s, n in spans], dtype=np.int64)
+    char_of = [i for i, c in enumerate(text) for _ in c.encode("utf-8")]
+    expected = len({char_of[b] for s, e in zip(starts, ends) for b in range(s, e)})
+    assert covered_characters_utf8(raw, starts, ends) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import wordlevel_json, wordpiece_json
 
@@ -89,3 +90,34 @@ def test_duplicating_the_corpus_keeps_premiums(tmp_path: Path, corpora: Path) ->
     p2 = evaluation_table(count_tokens(tok, open_corpus(twice)), reference="eng", parallel={"twice": True}).table
     assert p1.token_premium.tolist() == pytest.approx(p2.token_premium.tolist())
     assert (p2.n_tokens == 2 * p1.n_tokens).all()
+
+
+MIXED = [
+    "Cafe\u0301 au lait\u00a0: 12 345,67 €",  # NFD: not exact for an NFC-normalising tokenizer
+    "naïve  coöperation\tdone",
+    "日本語のテキスト、そして\u3000全角スペース",
+    "ภาษาไทย 😀 emoji",
+    "a\x1cb\u2028c",
+]
+
+
+@pytest.mark.parametrize("name", ["mistral-v1", "cl100k_base", "qwen2.5", "tiny-bpe"])
+@pytest.mark.parametrize("text", ["shipped", "mixed"])
+def test_byte_counting_equals_library_offsets(name: str, text: str, tiny_bpe_path: Path, tmp_path: Path) -> None:
+    """Counts from token surface bytes equal counts from the library's own character offsets."""
+    from dataclasses import asdict
+
+    if text == "mixed":
+        corpus = open_corpus(_write(tmp_path, "eng.txt", "\n".join(MIXED * 30) + "\n"))
+    else:
+        corpus = open_corpus(Path(__file__).parent.parent / "corpora" / "parallel").select(
+            ["eng", "hin", "jpn", "tha", "zho", "fra", "ell"]
+        )
+    spec = str(tiny_bpe_path) if name == "tiny-bpe" else name
+    fast, slow = load_tokenizer(spec), load_tokenizer(spec)
+    assert fast.surfaces is not None
+    slow.surfaces = None  # the library's offsets (tiktoken has none: spans from its token bytes)
+    skip = {"encode_seconds", "token_counts"}
+    for a, b in zip(count_tokens(fast, corpus, batch_size=64), count_tokens(slow, corpus, batch_size=64), strict=True):
+        assert {k: v for k, v in asdict(a).items() if k not in skip} == {k: v for k, v in asdict(b).items() if k not in skip}
+        assert np.array_equal(a.token_counts, b.token_counts)

@@ -13,6 +13,12 @@ import numpy as np
 # Lookup table of whitespace code points (as `str.isspace` sees them; none is above U+3000).
 _SPACE_LIMIT = 0x3001
 _IS_SPACE = np.array([chr(cp).isspace() for cp in range(_SPACE_LIMIT)] + [False], dtype=bool)
+# The same set in UTF-8: the ASCII whitespace bytes (\t-\r, \x1c-\x1f, space), and the
+# non-ASCII spaces, whose UTF-8 forms start with 0xC2 or 0xE1-0xE3.
+assert set(np.flatnonzero(_IS_SPACE[:128])) == {*range(9, 14), *range(28, 33)}
+assert {chr(cp).encode("utf-8")[0] for cp in np.flatnonzero(_IS_SPACE[128:]) + 128 if cp < _SPACE_LIMIT} == {
+    0xC2, 0xE1, 0xE2, 0xE3,
+}  # fmt: skip
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -100,6 +106,77 @@ def pieces_per_word(
     if starts.size > 1 and not (np.all(starts[1:] >= starts[:-1]) and np.all(ends[1:] >= ends[:-1])):
         starts, ends = np.sort(starts), np.sort(ends)
     return np.searchsorted(starts, word_ends, side="left") - np.searchsorted(ends, word_starts, side="right")
+
+
+def whitespace_bytes(text: bytes) -> np.ndarray:
+    """Mask of the bytes of a UTF-8 text that belong to whitespace characters (`str.isspace`)."""
+    buf = np.frombuffer(text, dtype=np.uint8)
+    u = np.uint8
+    mask: np.ndarray = (buf == 32) | (buf - u(9) <= u(4)) | (buf - u(28) <= u(3))  # uint8 arithmetic wraps
+    lead = np.flatnonzero(((buf == 0xC2) | (buf - u(0xE1) <= u(2)))[:-1])  # the 2- and 3-byte spaces
+    if lead.size:
+        last = buf.size - 1
+        b0, b1 = buf[lead].astype(np.int64), buf[lead + 1].astype(np.int64)
+        b2 = buf[np.minimum(lead + 2, last)].astype(np.int64)
+        two = b0 < 0xE0
+        cp = np.where(two, ((b0 & 0x1F) << 6) | (b1 & 0x3F), ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F))
+        hit = _IS_SPACE[np.minimum(cp, _SPACE_LIMIT)]
+        for width, sel in ((2, hit & two), (3, hit & ~two)):
+            for k in range(width):
+                mask[lead[sel] + k] = True
+    return mask
+
+
+def _character_starts(buf: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The first byte of the UTF-8 character that holds each byte position."""
+    out = positions
+    for _ in range(3):  # a character has at most three continuation bytes
+        out = np.where((buf[out] & 0xC0) == 0x80, out - 1, out)
+    return out
+
+
+def _distinct_sorted(values: np.ndarray) -> int:
+    """Number of distinct values in a non-decreasing array."""
+    return int(values.size and 1 + np.count_nonzero(values[1:] != values[:-1]))
+
+
+def split_words_utf8(text: bytes, boundaries: np.ndarray, *, per_character: bool) -> tuple[int, int]:
+    """(words, words split by a token boundary) in a UTF-8 text cut into tokens at `boundaries`.
+
+    Words are maximal runs of non-whitespace characters; with `per_character`, every
+    non-whitespace character is its own word. `boundaries` are the byte positions where a token
+    ends, in non-decreasing order. A word is split when a boundary falls strictly inside it:
+    when the tokens tile the text, that is exactly a word overlapped by two or more tokens
+    (as `pieces_per_word` counts them), and a character cut between two tokens splits its word.
+    """
+    buf = np.frombuffer(text, dtype=np.uint8)
+    word = ~whitespace_bytes(text)
+    start = word & ((buf & 0xC0) != 0x80) if per_character else word.copy()
+    if not per_character:
+        start[1:] &= ~word[:-1]
+    b = boundaries[(boundaries > 0) & (boundaries < buf.size)]
+    inside = b[word[b] & ~start[b]]  # byte b continues the word of byte b - 1
+    if per_character:
+        return int(np.count_nonzero(start)), _distinct_sorted(_character_starts(buf, inside))
+    word_of = np.cumsum(start, dtype=np.int32 if buf.size < 2**31 else np.int64)[inside]
+    return int(np.count_nonzero(start)), _distinct_sorted(word_of)
+
+
+def covered_characters_utf8(text: bytes, starts: np.ndarray, ends: np.ndarray) -> int:
+    """Number of characters of a UTF-8 text with at least one byte inside the byte spans [starts, ends)."""
+    buf = np.frombuffer(text, dtype=np.uint8)
+    keep = ends > starts
+    starts, ends = starts[keep], ends[keep]
+    if starts.size == 0:
+        return 0
+    if np.all(ends - starts == 1) and np.all(starts[1:] >= starts[:-1]):  # byte-fallback tokens in order
+        covered = starts
+    else:
+        delta = np.zeros(buf.size + 1, dtype=np.int64)
+        np.add.at(delta, starts, 1)
+        np.add.at(delta, ends, -1)
+        covered = np.flatnonzero(np.cumsum(delta[:-1]) > 0)
+    return _distinct_sorted(_character_starts(buf, covered))
 
 
 def covered_characters(starts: np.ndarray, ends: np.ndarray, n_chars: int) -> int:

@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tokkit.evaluate.linguistic import LinguisticCounts, ShortTokens
-from tokkit.evaluate.metrics import covered_characters, pieces_per_word, word_spans
+from tokkit.evaluate.metrics import (
+    covered_characters,
+    covered_characters_utf8,
+    pieces_per_word,
+    split_words_utf8,
+    word_spans,
+)
 from tokkit.io.corpora import Corpus, iter_batches
 from tokkit.io.oracles import Oracle
-from tokkit.io.tokenizers import EncodedBatch, Tokenizer
+from tokkit.io.tokenizers import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer
 from tokkit.languages import is_unspaced
 
 
@@ -53,15 +59,47 @@ class _Accumulator:
     encode_seconds: float = 0.0
     token_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
-    def add(self, lines: list[str], enc: EncodedBatch, unk: np.ndarray, fallback: np.ndarray) -> None:
-        joined = "\n".join(lines)  # "\n" separators are whitespace, so no word crosses a line
-        n_sep = len(lines) - 1
-        codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    def add(self, lines: list[str], batch: SurfaceBatch, unk: np.ndarray, fallback: np.ndarray) -> None:
         self.n_lines += len(lines)
-        self.n_chars += len(joined) - n_sep
-        self.n_bytes += len(joined.encode("utf-8")) - n_sep
-        self.n_tokens += int(enc.ids.size)
+        self.n_chars += sum(map(len, lines))
+        self.n_bytes += int(batch.line_bytes.sum())
+        self.n_tokens += int(batch.ids.size)
+        counts = np.bincount(batch.ids, minlength=self.vocab_size)
+        if counts.size > self.token_counts.size:
+            counts[: self.token_counts.size] += self.token_counts
+            self.token_counts = counts
+        else:
+            self.token_counts[: counts.size] += counts
+        exact = batch.exact
+        if exact.all():
+            self._add_exact(lines, batch.ids, batch.lengths, batch.nbytes, batch.prefix, fallback)
+        elif exact.any():
+            keep = np.repeat(exact, batch.lengths)
+            picked = [lines[k] for k in np.flatnonzero(exact).tolist()]
+            self._add_exact(picked, batch.ids[keep], batch.lengths[exact], batch.nbytes[keep], batch.prefix, fallback)
+        if not exact.all():
+            self._add_offsets([lines[k] for k in np.flatnonzero(~exact).tolist()], batch.inexact, unk, fallback)
 
+    def _add_exact(
+        self, lines: list[str], ids: np.ndarray, lengths: np.ndarray, nbytes: np.ndarray, prefix: bytes,
+        fallback: np.ndarray,
+    ) -> None:  # fmt: skip
+        """Words and splits of lines whose token surfaces rebuild `prefix` + line, in byte positions."""
+        pre = prefix.decode("utf-8")
+        text = (pre + ("\n" + pre).join(lines)).encode("utf-8")  # "\n" and the prefix are whitespace
+        ends = np.cumsum(nbytes) + np.repeat(np.arange(len(lines)), lengths)  # one "\n" per line before
+        n_words, n_split = split_words_utf8(text, ends, per_character=self.per_character)
+        self.n_words += n_words
+        self.n_split_words += n_split
+        if fallback.size:  # UNK tokens have no surface: their lines are never exact
+            mask = np.isin(ids, fallback)
+            if mask.any():
+                self.n_fallback_chars += covered_characters_utf8(text, ends[mask] - nbytes[mask], ends[mask])
+
+    def _add_offsets(self, lines: list[str], enc: EncodedBatch, unk: np.ndarray, fallback: np.ndarray) -> None:
+        """Words, splits, UNK and fallback characters of lines from the library's character offsets."""
+        joined = "\n".join(lines)  # "\n" separators are whitespace, so no word crosses a line
+        codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         line_base = np.zeros(len(lines), dtype=np.int64)
         np.cumsum([len(s) + 1 for s in lines[:-1]], out=line_base[1:])
         base = np.repeat(line_base, enc.lengths)
@@ -79,13 +117,6 @@ class _Accumulator:
             mask = np.isin(enc.ids, fallback)
             self.n_fallback_chars += covered_characters(starts[mask], ends[mask], len(joined))
 
-        counts = np.bincount(enc.ids, minlength=self.vocab_size)
-        if counts.size > self.token_counts.size:
-            counts[: self.token_counts.size] += self.token_counts
-            self.token_counts = counts
-        else:
-            self.token_counts[: counts.size] += counts
-
 
 def count_tokens(
     tokenizer: Tokenizer,
@@ -99,22 +130,23 @@ def count_tokens(
     fallback = np.array(sorted(tokenizer.byte_fallback_ids), dtype=np.int64)
     accs: dict[str, _Accumulator] = {}
 
-    def timed_encode(lines: list[str]) -> tuple[EncodedBatch, float]:
+    def timed_encode(lines: list[str]) -> tuple[LibraryOutput, float]:
         t0 = time.perf_counter()
-        enc = tokenizer.encode_batch(lines)
-        return enc, time.perf_counter() - t0
+        encoded = tokenizer.encode_ids(lines)
+        return encoded, time.perf_counter() - t0
 
-    def consume(lang: str, lines: list[str], job: Future[tuple[EncodedBatch, float]]) -> None:
-        enc, seconds = job.result()
+    def consume(lang: str, lines: list[str], job: Future[tuple[LibraryOutput, float]]) -> None:
+        encoded, seconds = job.result()
         acc = accs.get(lang)
         if acc is None:
             acc = accs[lang] = _Accumulator(tokenizer.vocab_size, is_unspaced(lang))
         acc.encode_seconds += seconds
-        acc.add(lines, enc, unk, fallback)
+        acc.add(lines, tokenizer.encode_surfaces(lines, encoded), unk, fallback)
 
-    # Encoding (native code, GIL released) of batch i+1 overlaps the counting of batch i.
+    # The library's encoding of batch i+1 (native code, GIL mostly released) overlaps all the
+    # Python and numpy work on batch i.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: tuple[str, list[str], Future[tuple[EncodedBatch, float]]] | None = None
+        pending: tuple[str, list[str], Future[tuple[LibraryOutput, float]]] | None = None
         for lang, lines, n_read in iter_batches(corpus, batch_size):
             if on_progress is not None:
                 on_progress(n_read)

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
 
@@ -72,6 +72,34 @@ class EncodedBatch:
     lengths: np.ndarray  # (L,) int64: tokens per line
     starts: np.ndarray  # (T,) int64: first character of the token in its line
     ends: np.ndarray  # (T,) int64: one past the last character
+
+
+# What the library returns for a batch: ids per line, or ids with offsets.
+LibraryOutput: TypeAlias = "list[list[int]] | EncodedBatch"
+
+
+@dataclass(frozen=True, slots=True)
+class SurfaceBatch:
+    """Token ids of a batch of lines with the surface bytes of each token, for counting in bytes.
+
+    Where `exact[k]`, the surfaces of line k's tokens concatenate to `prefix` + the line's UTF-8
+    bytes, so token boundaries are byte positions. The other lines come with the library's own
+    character offsets in `inexact` (their tokens, in line order).
+    """
+
+    ids: np.ndarray  # (T,) int64, every line
+    lengths: np.ndarray  # (L,) int64: tokens per line
+    nbytes: np.ndarray  # (T,) int64: surface bytes of each token, -1 where unknown
+    line_bytes: np.ndarray  # (L,) int64: UTF-8 length of each line
+    exact: np.ndarray  # (L,) bool
+    prefix: bytes
+    inexact: EncodedBatch
+
+    @classmethod
+    def from_offsets(cls, enc: EncodedBatch, line_bytes: np.ndarray, prefix: bytes) -> SurfaceBatch:
+        """A batch where no line is known to be exact."""
+        exact = np.zeros(enc.lengths.size, dtype=bool)
+        return cls(enc.ids, enc.lengths, np.full(enc.ids.size, -1, dtype=np.int64), line_bytes, exact, prefix, enc)
 
 
 def _bytes_to_unicode() -> dict[int, str]:
@@ -218,66 +246,93 @@ class Tokenizer(ABC):
         else:
             self.surfaces = self._nbytes = None
 
-    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
-        """Encode lines without adding special tokens; spans are character offsets in each line."""
-        lines = list(lines)
+    def encode_ids(self, lines: list[str]) -> LibraryOutput:
+        """The library's part of `encode_surfaces`: ids per line, or ids and offsets when the
+        surfaces are unknown. It holds the GIL little, so it may run in another thread."""
         if self.surfaces is None or self._nbytes is None:
             return self._offsets_batch(lines)
-        per_line = self._ids_batch(lines)
+        return self._ids_batch(lines)
+
+    def encode_surfaces(self, lines: Sequence[str], encoded: LibraryOutput | None = None) -> SurfaceBatch:
+        """Encode lines without adding special tokens, with each token's surface byte length.
+
+        Lines whose token surfaces are not known to rebuild them exactly get the library's
+        character offsets in `inexact`; with no surface table, that is every line. `encoded` is
+        `encode_ids(lines)` when already computed.
+        """
+        lines = list(lines)
+        line_bytes = utf8_lengths(lines)
+        per_line = self.encode_ids(lines) if encoded is None else encoded
+        if isinstance(per_line, EncodedBatch) or self._nbytes is None:
+            enc = per_line if isinstance(per_line, EncodedBatch) else self._offsets_batch(lines)
+            return SurfaceBatch.from_offsets(enc, line_bytes, self.surface_prefix)
         lengths = np.fromiter((len(x) for x in per_line), dtype=np.int64, count=len(per_line))
         ids = _flat(per_line, int(lengths.sum()))
         if ids.size and int(ids.max()) >= self._nbytes.size:
-            return self._offsets_batch(lines)
+            return SurfaceBatch.from_offsets(self._offsets_batch(lines), line_bytes, self.surface_prefix)
         nbytes = self._nbytes[ids]
-        line_bytes = utf8_lengths(lines)
-        starts, ends = char_spans_from_byte_lengths(
-            lines, lengths, np.maximum(nbytes, 0), len(self.surface_prefix), line_bytes
-        )
-        bad = self._lines_to_recheck(lines, per_line, lengths, nbytes, line_bytes)
-        if bad:
-            slow = self._offsets_batch([lines[k] for k in bad])
-            if not np.array_equal(slow.lengths, lengths[bad]):  # one tokenizer, two calls: cannot differ
-                return self._offsets_batch(lines)
-            first = np.cumsum(lengths) - lengths
-            pos = 0
-            for k, n in zip(bad, slow.lengths.tolist(), strict=True):
-                starts[first[k] : first[k] + n] = slow.starts[pos : pos + n]
-                ends[first[k] : first[k] + n] = slow.ends[pos : pos + n]
-                pos += n
-        return EncodedBatch(ids, lengths, starts, ends)
+        exact = self._exact_lines(lines, per_line, lengths, nbytes, line_bytes)
+        bad = np.flatnonzero(~exact)
+        slow = self._offsets_batch([lines[k] for k in bad.tolist()])
+        if not np.array_equal(slow.lengths, lengths[bad]):  # one tokenizer, two calls: cannot differ
+            return SurfaceBatch.from_offsets(self._offsets_batch(lines), line_bytes, self.surface_prefix)
+        return SurfaceBatch(ids, lengths, nbytes, line_bytes, exact, self.surface_prefix, slow)
 
-    def _lines_to_recheck(
+    def encode_batch(self, lines: Sequence[str]) -> EncodedBatch:
+        """Encode lines without adding special tokens; spans are character offsets in each line."""
+        lines = list(lines)
+        batch = self.encode_surfaces(lines)
+        if not batch.exact.any():
+            return batch.inexact
+        starts, ends = char_spans_from_byte_lengths(
+            lines, batch.lengths, np.maximum(batch.nbytes, 0), len(batch.prefix), batch.line_bytes
+        )
+        slow = batch.inexact
+        first = np.cumsum(batch.lengths) - batch.lengths
+        pos = 0
+        for k, n in zip(np.flatnonzero(~batch.exact).tolist(), slow.lengths.tolist(), strict=True):
+            starts[first[k] : first[k] + n] = slow.starts[pos : pos + n]
+            ends[first[k] : first[k] + n] = slow.ends[pos : pos + n]
+            pos += n
+        return EncodedBatch(batch.ids, batch.lengths, starts, ends)
+
+    def _exact_lines(
         self,
         lines: list[str],
         per_line: list[list[int]],
         lengths: np.ndarray,
         nbytes: np.ndarray,
-        expected: np.ndarray,
-    ) -> list[int]:
-        """Lines whose token surfaces may not rebuild the line exactly (their spans come from the library).
+        line_bytes: np.ndarray,
+    ) -> np.ndarray:
+        """Which lines' token surfaces rebuild `surface_prefix` + the line byte for byte.
 
         Every line is checked for tokens without surface bytes and for the byte count; the content
         is compared byte for byte only when the normaliser could change it (`surface_check`).
         """
-        token_line = np.repeat(np.arange(len(lines)), lengths)
-        total = np.bincount(token_line, weights=np.maximum(nbytes, 0), minlength=len(lines))
-        missing = np.bincount(token_line, weights=nbytes < 0, minlength=len(lines))
-        flagged = (missing > 0) | (total != expected + len(self.surface_prefix))
+        line_end = np.cumsum(lengths)
+        line_start = line_end - lengths
+        cum = np.concatenate(([0], np.cumsum(np.maximum(nbytes, 0))))
+        ok: np.ndarray = cum[line_end] - cum[line_start] == line_bytes + len(self.surface_prefix)
+        missing = nbytes < 0
+        if missing.any():
+            cum_missing = np.concatenate(([0], np.cumsum(missing)))
+            ok &= cum_missing[line_end] == cum_missing[line_start]
         check = self.surface_check
         if check == "exact":
-            return [int(k) for k in np.flatnonzero(flagged)]
+            return ok
         if check in {"NFC", "NFKC", "NFD", "NFKD"}:
             form = cast(Literal["NFC", "NFD", "NFKC", "NFKD"], check)
-            return [k for k, line in enumerate(lines) if flagged[k] or not unicodedata.is_normalized(form, line)]
+            ok &= np.fromiter((unicodedata.is_normalized(form, s) for s in lines), dtype=bool, count=len(lines))
+            return ok
         assert self.surfaces is not None
-        # lines with a None surface are flagged already, and `or` skips the join for them
+        # lines with a None surface are not ok already, and `and` skips the join for them
         get = cast(Callable[[int], bytes], self.surfaces.__getitem__)
         prefix = self.surface_prefix
-        bad = []
-        for k, (line, x) in enumerate(zip(lines, per_line, strict=True)):
-            if flagged[k] or b"".join(map(get, x)) != prefix + line.encode("utf-8"):
-                bad.append(k)
-        return bad
+        same = (
+            bool(ok[k]) and b"".join(map(get, x)) == prefix + line.encode("utf-8")
+            for k, (line, x) in enumerate(zip(lines, per_line, strict=True))
+        )
+        return np.fromiter(same, dtype=bool, count=len(lines))
 
 
 class HFTokenizer(Tokenizer):
