@@ -178,3 +178,25 @@ def test_covered_characters_utf8_equals_character_spans(text: str, spans: list[t
     char_of = [i for i, c in enumerate(text) for _ in c.encode("utf-8")]
     expected = len({char_of[b] for s, e in zip(starts, ends) for b in range(s, e)})
     assert covered_characters_utf8(raw, starts, ends) == expected
+
+
+@given(st.lists(st.tuples(text_st, st.lists(st.integers(0, 60), max_size=6)), max_size=5), st.booleans())
+def test_split_words_utf8_on_concatenated_lines_equals_the_sum_per_line(
+    lines: list[tuple[str, list[int]]], per_character: bool
+) -> None:
+    total, texts, bounds, breaks = (0, 0), [], [], []
+    offset = 0
+    for text, cuts in lines:
+        raw = text.encode("utf-8")
+        own = sorted({c for c in cuts if 0 < c < len(raw)} | {len(raw)}) if raw else []
+        words, split = split_words_utf8(raw, np.array(own, dtype=np.int64), per_character=per_character)
+        total = (total[0] + words, total[1] + split)
+        texts.append(raw)
+        breaks.append(offset)
+        bounds += [offset + b for b in own]
+        offset += len(raw)
+    got = split_words_utf8(
+        b"".join(texts), np.array(bounds, dtype=np.int64), per_character=per_character,
+        breaks=np.array(breaks, dtype=np.int64),
+    )  # fmt: skip
+    assert got == total

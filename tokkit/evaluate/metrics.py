@@ -16,9 +16,11 @@ _IS_SPACE = np.array([chr(cp).isspace() for cp in range(_SPACE_LIMIT)] + [False]
 # The same set in UTF-8: the ASCII whitespace bytes (\t-\r, \x1c-\x1f, space), and the
 # non-ASCII spaces, whose UTF-8 forms start with 0xC2 or 0xE1-0xE3.
 assert set(np.flatnonzero(_IS_SPACE[:128])) == {*range(9, 14), *range(28, 33)}
-assert {chr(cp).encode("utf-8")[0] for cp in np.flatnonzero(_IS_SPACE[128:]) + 128 if cp < _SPACE_LIMIT} == {
-    0xC2, 0xE1, 0xE2, 0xE3,
-}  # fmt: skip
+_WIDE_SPACES = [chr(cp).encode("utf-8") for cp in np.flatnonzero(_IS_SPACE[128:_SPACE_LIMIT]) + 128]
+assert {b[0] for b in _WIDE_SPACES} == {0xC2, 0xE1, 0xE2, 0xE3}
+_WIDE_SPACE_PAIR = np.zeros(1 << 16, dtype=bool)  # their first two bytes
+_WIDE_SPACE_PAIR[[b[0] << 8 | b[1] for b in _WIDE_SPACES]] = True
+_WIDE_SPACE_PAIRS = sorted({b[:2] for b in _WIDE_SPACES})
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -113,7 +115,10 @@ def whitespace_bytes(text: bytes) -> np.ndarray:
     buf = np.frombuffer(text, dtype=np.uint8)
     u = np.uint8
     mask: np.ndarray = (buf == 32) | (buf - u(9) <= u(4)) | (buf - u(28) <= u(3))  # uint8 arithmetic wraps
+    if not any(pair in text for pair in _WIDE_SPACE_PAIRS):  # a fast scan: most texts have none
+        return mask
     lead = np.flatnonzero(((buf == 0xC2) | (buf - u(0xE1) <= u(2)))[:-1])  # the 2- and 3-byte spaces
+    lead = lead[_WIDE_SPACE_PAIR[buf[lead].astype(np.int64) << 8 | buf[lead + 1]]]
     if lead.size:
         last = buf.size - 1
         b0, b1 = buf[lead].astype(np.int64), buf[lead + 1].astype(np.int64)
@@ -140,10 +145,13 @@ def _distinct_sorted(values: np.ndarray) -> int:
     return int(values.size and 1 + np.count_nonzero(values[1:] != values[:-1]))
 
 
-def split_words_utf8(text: bytes, boundaries: np.ndarray, *, per_character: bool) -> tuple[int, int]:
+def split_words_utf8(
+    text: bytes, boundaries: np.ndarray, *, per_character: bool, breaks: np.ndarray | None = None
+) -> tuple[int, int]:
     """(words, words split by a token boundary) in a UTF-8 text cut into tokens at `boundaries`.
 
-    Words are maximal runs of non-whitespace characters; with `per_character`, every
+    Words are maximal runs of non-whitespace characters, also ended at the byte positions
+    `breaks` (line starts, when lines are concatenated); with `per_character`, every
     non-whitespace character is its own word. `boundaries` are the byte positions where a token
     ends, in non-decreasing order. A word is split when a boundary falls strictly inside it:
     when the tokens tile the text, that is exactly a word overlapped by two or more tokens
@@ -154,6 +162,9 @@ def split_words_utf8(text: bytes, boundaries: np.ndarray, *, per_character: bool
     start = word & ((buf & 0xC0) != 0x80) if per_character else word.copy()
     if not per_character:
         start[1:] &= ~word[:-1]
+        if breaks is not None and breaks.size:
+            breaks = breaks[breaks < buf.size]
+            start[breaks] = word[breaks]
     b = boundaries[(boundaries > 0) & (boundaries < buf.size)]
     inside = b[word[b] & ~start[b]]  # byte b continues the word of byte b - 1
     if per_character:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -12,7 +13,6 @@ import numpy as np
 from tokkit.evaluate.linguistic import LinguisticCounts, ShortTokens
 from tokkit.evaluate.metrics import (
     covered_characters,
-    covered_characters_utf8,
     pieces_per_word,
     split_words_utf8,
     word_spans,
@@ -21,6 +21,8 @@ from tokkit.io.corpora import Corpus, iter_batches
 from tokkit.io.oracles import Oracle
 from tokkit.io.tokenizers import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer
 from tokkit.languages import is_unspaced
+
+LOOKAHEAD = 3  # batches encoded ahead of the counting
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,27 @@ class LangCounts:
     token_counts: np.ndarray = field(repr=False)  # (V,) occurrences of each id
 
 
+@dataclass(frozen=True, slots=True)
+class IdMasks:
+    """Masks over every id the encoder can give: UNK tokens, byte-fallback tokens, and the
+    byte-fallback tokens whose byte starts a UTF-8 character."""
+
+    unk: np.ndarray
+    fallback: np.ndarray
+    fallback_lead: np.ndarray
+
+    @classmethod
+    def of(cls, tokenizer: Tokenizer) -> IdMasks:
+        ids = [*tokenizer.unk_ids, *tokenizer.byte_fallback_ids]
+        size = max([tokenizer.vocab_size, len(tokenizer.surfaces or ()), *ids]) + 1
+        unk, fallback, lead = (np.zeros(size, dtype=bool) for _ in range(3))
+        unk[list(tokenizer.unk_ids)] = True
+        fallback[list(tokenizer.byte_fallback_ids)] = True
+        for i in tokenizer.byte_fallback_ids:  # named <0xNN>
+            lead[i] = int(tokenizer.id_to_token(i)[3:5], 16) & 0xC0 != 0x80
+        return cls(unk, fallback, lead)
+
+
 @dataclass(slots=True)
 class _Accumulator:
     vocab_size: int
@@ -59,7 +82,8 @@ class _Accumulator:
     encode_seconds: float = 0.0
     token_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
-    def add(self, lines: list[str], batch: SurfaceBatch, unk: np.ndarray, fallback: np.ndarray) -> None:
+    def add(self, lines: list[str], batch: SurfaceBatch, masks: IdMasks) -> None:
+        """Count one batch of lines."""
         self.n_lines += len(lines)
         self.n_chars += sum(map(len, lines))
         self.n_bytes += int(batch.line_bytes.sum())
@@ -72,31 +96,33 @@ class _Accumulator:
             self.token_counts[: counts.size] += counts
         exact = batch.exact
         if exact.all():
-            self._add_exact(lines, batch.ids, batch.lengths, batch.nbytes, batch.prefix, fallback)
+            self._add_exact(lines, batch.line_bytes, batch.ids, batch.nbytes, batch.prefix, masks)
         elif exact.any():
             keep = np.repeat(exact, batch.lengths)
             picked = [lines[k] for k in np.flatnonzero(exact).tolist()]
-            self._add_exact(picked, batch.ids[keep], batch.lengths[exact], batch.nbytes[keep], batch.prefix, fallback)
+            self._add_exact(picked, batch.line_bytes[exact], batch.ids[keep], batch.nbytes[keep], batch.prefix, masks)
         if not exact.all():
-            self._add_offsets([lines[k] for k in np.flatnonzero(~exact).tolist()], batch.inexact, unk, fallback)
+            self._add_offsets([lines[k] for k in np.flatnonzero(~exact).tolist()], batch.inexact, masks)
 
     def _add_exact(
-        self, lines: list[str], ids: np.ndarray, lengths: np.ndarray, nbytes: np.ndarray, prefix: bytes,
-        fallback: np.ndarray,
+        self, lines: list[str], line_bytes: np.ndarray, ids: np.ndarray, nbytes: np.ndarray, prefix: bytes,
+        masks: IdMasks,
     ) -> None:  # fmt: skip
         """Words and splits of lines whose token surfaces rebuild `prefix` + line, in byte positions."""
         pre = prefix.decode("utf-8")
-        text = (pre + ("\n" + pre).join(lines)).encode("utf-8")  # "\n" and the prefix are whitespace
-        ends = np.cumsum(nbytes) + np.repeat(np.arange(len(lines)), lengths)  # one "\n" per line before
-        n_words, n_split = split_words_utf8(text, ends, per_character=self.per_character)
+        text = (pre + pre.join(lines) if pre else "".join(lines)).encode("utf-8")  # what the tokens spell
+        line_size = line_bytes + len(prefix)
+        line_starts = np.cumsum(line_size) - line_size + len(prefix)
+        ends = np.cumsum(nbytes)
+        n_words, n_split = split_words_utf8(text, ends, per_character=self.per_character, breaks=line_starts)
         self.n_words += n_words
         self.n_split_words += n_split
-        if fallback.size:  # UNK tokens have no surface: their lines are never exact
-            mask = np.isin(ids, fallback)
-            if mask.any():
-                self.n_fallback_chars += covered_characters_utf8(text, ends[mask] - nbytes[mask], ends[mask])
+        # Byte fallback spells whole characters, one byte token each: count the first bytes.
+        # (UNK tokens have no surface, so their lines are never exact.)
+        if masks.fallback_lead.any():
+            self.n_fallback_chars += int(np.count_nonzero(masks.fallback_lead[ids]))
 
-    def _add_offsets(self, lines: list[str], enc: EncodedBatch, unk: np.ndarray, fallback: np.ndarray) -> None:
+    def _add_offsets(self, lines: list[str], enc: EncodedBatch, masks: IdMasks) -> None:
         """Words, splits, UNK and fallback characters of lines from the library's character offsets."""
         joined = "\n".join(lines)  # "\n" separators are whitespace, so no word crosses a line
         codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
@@ -110,12 +136,11 @@ class _Accumulator:
         self.n_words += int(pieces.size)
         self.n_split_words += int(np.count_nonzero(pieces >= 2))
 
-        if unk.size:
-            mask = np.isin(enc.ids, unk)
-            self.n_unk_chars += covered_characters(starts[mask], ends[mask], len(joined))
-        if fallback.size:
-            mask = np.isin(enc.ids, fallback)
-            self.n_fallback_chars += covered_characters(starts[mask], ends[mask], len(joined))
+        for mask, field_name in ((masks.unk, "n_unk_chars"), (masks.fallback, "n_fallback_chars")):
+            if mask.any():
+                hit = mask[enc.ids]
+                covered = covered_characters(starts[hit], ends[hit], len(joined))
+                setattr(self, field_name, getattr(self, field_name) + covered)
 
 
 def count_tokens(
@@ -126,8 +151,7 @@ def count_tokens(
     on_progress: Callable[[int], None] | None = None,
 ) -> list[LangCounts]:
     """Encode every line of `corpus` (no special tokens added) and count per language."""
-    unk = np.array(sorted(tokenizer.unk_ids), dtype=np.int64)
-    fallback = np.array(sorted(tokenizer.byte_fallback_ids), dtype=np.int64)
+    masks = IdMasks.of(tokenizer)
     accs: dict[str, _Accumulator] = {}
 
     def timed_encode(lines: list[str]) -> tuple[LibraryOutput, float]:
@@ -141,23 +165,22 @@ def count_tokens(
         if acc is None:
             acc = accs[lang] = _Accumulator(tokenizer.vocab_size, is_unspaced(lang))
         acc.encode_seconds += seconds
-        acc.add(lines, tokenizer.encode_surfaces(lines, encoded), unk, fallback)
+        acc.add(lines, tokenizer.encode_surfaces(lines, encoded), masks)
 
-    # The library's encoding of batch i+1 (native code, GIL mostly released) overlaps all the
-    # Python and numpy work on batch i.
+    # The library encodes up to LOOKAHEAD batches ahead (native code, GIL mostly released) while
+    # this thread does the Python and numpy work on the oldest one.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: tuple[str, list[str], Future[tuple[LibraryOutput, float]]] | None = None
+        pending: deque[tuple[str, list[str], Future[tuple[LibraryOutput, float]]]] = deque()
         for lang, lines, n_read in iter_batches(corpus, batch_size):
             if on_progress is not None:
                 on_progress(n_read)
             if not lines:
                 continue
-            job = pool.submit(timed_encode, lines)
-            if pending is not None:
-                consume(*pending)
-            pending = (lang, lines, job)
-        if pending is not None:
-            consume(*pending)
+            pending.append((lang, lines, pool.submit(timed_encode, lines)))
+            if len(pending) > LOOKAHEAD:
+                consume(*pending.popleft())
+        while pending:
+            consume(*pending.popleft())
     return [
         LangCounts(
             tokenizer=tokenizer.name,
