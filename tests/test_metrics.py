@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from tokkit.evaluate.metrics import (
     covered_characters,
-    covered_characters_utf8,
     pieces_per_word,
     ratio,
     renyi_efficiency,
@@ -148,14 +147,6 @@ def test_split_words_utf8_hand_computed() -> None:
     assert split_words_utf8(b"", np.array([], dtype=np.int64), per_character=False) == (0, 0)
 
 
-def test_covered_characters_utf8_hand_computed() -> None:
-    text = "aé日b".encode()  # bytes: a=0, é=1..2, 日=3..5, b=6
-    # byte tokens at 1, 2 (all of é) and 4 (part of 日): two characters
-    assert covered_characters_utf8(text, np.array([1, 2, 4]), np.array([2, 3, 5])) == 2
-    assert covered_characters_utf8(text, np.array([0]), np.array([7])) == 4
-    assert covered_characters_utf8(text, np.array([], dtype=np.int64), np.array([], dtype=np.int64)) == 0
-
-
 @given(text_st, st.lists(st.integers(0, 200), max_size=20), st.booleans())
 def test_byte_split_counts_equal_character_span_counts(text: str, cuts: list[int], per_character: bool) -> None:
     """Counting in bytes gives what `word_spans` + `pieces_per_word` give on character spans."""
@@ -168,16 +159,6 @@ def test_byte_split_counts_equal_character_span_counts(text: str, cuts: list[int
     pieces = pieces_per_word(starts, ends, w_starts, w_ends)
     expected = (int(pieces.size), int(np.count_nonzero(pieces >= 2)))
     assert split_words_utf8(raw, np.array(bounds, dtype=np.int64), per_character=per_character) == expected
-
-
-@given(text_st, st.lists(st.tuples(st.integers(0, 120), st.integers(0, 4)), max_size=10))
-def test_covered_characters_utf8_equals_character_spans(text: str, spans: list[tuple[int, int]]) -> None:
-    raw = text.encode("utf-8")
-    starts = np.array([min(s, len(raw)) for s, _ in spans], dtype=np.int64)
-    ends = np.array([min(s + n, len(raw)) for s, n in spans], dtype=np.int64)
-    char_of = [i for i, c in enumerate(text) for _ in c.encode("utf-8")]
-    expected = len({char_of[b] for s, e in zip(starts, ends) for b in range(s, e)})
-    assert covered_characters_utf8(raw, starts, ends) == expected
 
 
 @given(st.lists(st.tuples(text_st, st.lists(st.integers(0, 60), max_size=6)), max_size=5), st.booleans())

@@ -173,23 +173,6 @@ def split_words_utf8(
     return int(np.count_nonzero(start)), _distinct_sorted(word_of)
 
 
-def covered_characters_utf8(text: bytes, starts: np.ndarray, ends: np.ndarray) -> int:
-    """Number of characters of a UTF-8 text with at least one byte inside the byte spans [starts, ends)."""
-    buf = np.frombuffer(text, dtype=np.uint8)
-    keep = ends > starts
-    starts, ends = starts[keep], ends[keep]
-    if starts.size == 0:
-        return 0
-    if np.all(ends - starts == 1) and np.all(starts[1:] >= starts[:-1]):  # byte-fallback tokens in order
-        covered = starts
-    else:
-        delta = np.zeros(buf.size + 1, dtype=np.int64)
-        np.add.at(delta, starts, 1)
-        np.add.at(delta, ends, -1)
-        covered = np.flatnonzero(np.cumsum(delta[:-1]) > 0)
-    return _distinct_sorted(_character_starts(buf, covered))
-
-
 def covered_characters(starts: np.ndarray, ends: np.ndarray, n_chars: int) -> int:
     """Number of distinct character positions in [0, n_chars) covered by the spans [starts, ends).
 
