@@ -8,6 +8,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tokkit.errors import InputError
 from tokkit.io.corpora import count_lines, iter_batches, open_corpus
@@ -137,3 +139,33 @@ def test_packaged_eval_text_is_the_corpus_copy(corpora: Path) -> None:
     from tokkit.cli.transplant import DEFAULT_EVAL
 
     assert DEFAULT_EVAL.read_bytes() == (corpora / "eval" / "heldout-en.txt").read_bytes()
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00\r\n"), max_size=12), max_size=30),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1),
+    st.integers(1, 9),
+    st.integers(1, 5),
+    st.booleans(),
+)
+def test_reader_streams_the_same_lines_in_any_chunking(
+    tmp_path: Path, lines: list[str], ends: list[str], chunk: int, batch_size: int, final_newline: bool
+) -> None:
+    """Lines split at \\n, \\r\\n and \\r come out whole (empty ones dropped), whatever the chunk size."""
+    import tokkit.io.corpora as corpora
+
+    text = "".join(line + ends[i % len(ends)] for i, line in enumerate(lines))
+    if not final_newline:
+        text = text.rstrip("\r\n")
+    path = tmp_path / "eng.txt"
+    path.write_bytes(text.encode("utf-8"))
+    if not text:
+        return
+    old = corpora.READ_CHUNK
+    corpora.READ_CHUNK = chunk
+    try:
+        got = [line for _, batch, _ in iter_batches(open_corpus(path), batch_size) for line in batch]
+    finally:
+        corpora.READ_CHUNK = old
+    assert got == [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line]

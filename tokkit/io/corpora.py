@@ -149,26 +149,31 @@ def iter_batches(corpus: Corpus, batch_size: int = 2048) -> Iterator[tuple[str, 
             yield from _text_batches(f, batch_size)
 
 
+READ_CHUNK = 1 << 20  # characters read at a time
+
+
 def _text_batches(f: CorpusFile, batch_size: int) -> Iterator[tuple[str, list[str], int]]:
     assert f.lang is not None
-    batch: list[str] = []
+    pending: list[str] = []
+    tail = ""  # the unfinished last line of the text read so far
     n_read = 0
-    lineno = 0
+    lineno = 0  # complete lines read so far
     try:
         with f.path.open("r", encoding="utf-8-sig", newline=None) as fh:
-            for lineno, raw in enumerate(fh, 1):
-                n_read += len(raw)
-                if "\x00" in raw:
+            while chunk := fh.read(READ_CHUNK):
+                if "\x00" in chunk:
+                    at = lineno + chunk[: chunk.index("\x00")].count("\n") + 1
                     raise InputError(
-                        f"corpus file {f.path} looks binary (NUL byte on line {lineno})",
-                        hint="pass plain UTF-8 text",
+                        f"corpus file {f.path} looks binary (NUL byte on line {at})", hint="pass plain UTF-8 text"
                     )
-                line = raw.rstrip("\n")
-                if line:
-                    batch.append(line)
-                if len(batch) >= batch_size:
-                    yield f.lang, batch, n_read
-                    batch, n_read = [], 0
+                n_read += len(chunk)
+                parts = (tail + chunk).split("\n")
+                tail = parts.pop()
+                lineno += len(parts)
+                pending += filter(None, parts)
+                while len(pending) >= batch_size:
+                    yield f.lang, pending[:batch_size], n_read
+                    pending, n_read = pending[batch_size:], 0
     except UnicodeDecodeError as e:
         with f.path.open("rb") as fh:
             if b"\x00" in fh.read(8192):
@@ -180,8 +185,10 @@ def _text_batches(f: CorpusFile, batch_size: int) -> Iterator[tuple[str, list[st
             f"{e.object[e.start : e.start + 4]!r})",
             hint="convert it first, e.g. iconv -f LATIN1 -t UTF-8",
         ) from None
-    if batch or n_read:
-        yield f.lang, batch, n_read
+    if tail:
+        pending.append(tail)
+    if pending or n_read:
+        yield f.lang, pending, n_read
 
 
 def _record_text(record: object, corpus: Corpus, where: str) -> tuple[str | None, str]:
