@@ -142,6 +142,25 @@ MATRIX: list[tuple[str, list[object], int, str]] = [
         "is a directory",
     ),
     ("output-under-a-file", ["evaluate", R("tok"), "-c", R("par"), "-o", R("a-file/out.csv")], 2, "not a writable"),
+    # evaluate: engine
+    (
+        "scheduler-without-dask",
+        ["evaluate", R("tok"), "-c", R("par"), "--scheduler", "tcp://h:8786"],
+        2,
+        "--engine dask",
+    ),
+    (
+        "scheduler-and-workers",
+        ["evaluate", R("tok"), "-c", R("par"), "--engine", "dask", "--scheduler", "tcp://h:8786", "--workers", "4"],
+        2,
+        "cannot go with --scheduler",
+    ),
+    (
+        "scheduler-without-port",
+        ["evaluate", R("tok"), "-c", R("par"), "--engine", "dask", "--scheduler", "h", "-o", R("e.csv")],
+        2,
+        "cannot reach the dask scheduler",
+    ),
     # train
     ("train-empty", ["train", R("blank.txt"), "-o", R("t1")], 2, "no text"),
     ("train-vocab-too-small", ["train", R("par"), "--vocab-size", "10", "-o", R("t2")], 2, "too small"),

@@ -10,6 +10,10 @@ class TokkitError(Exception):
         super().__init__(message)
         self.hint = hint
 
+    def __reduce__(self) -> tuple[type[TokkitError], tuple[str, str | None]]:
+        # keeps the hint when the error crosses a process boundary (a dask worker's error, re-raised here)
+        return type(self), (str(self), self.hint)
+
 
 class InputError(TokkitError):
     """A file, directory or value the user gave cannot be used."""
@@ -25,3 +29,7 @@ class OutputExistsError(TokkitError):
 
 class OutputError(TokkitError):
     """An output could not be written (disk full, no permission); nothing was left half-written."""
+
+
+class ClusterError(TokkitError):
+    """The dask engine cannot run: dask is not installed, the scheduler is unreachable, or a worker died."""

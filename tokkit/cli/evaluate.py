@@ -15,12 +15,14 @@ from tokkit.cli._options import (
     TrustRemoteCodeOpt,
 )
 from tokkit.cli._output import OutputFormat, emit, info, note, progress, user_errors
+from tokkit.evaluate.cluster import DEFAULT_WORKERS, Engine
 from tokkit.evaluate.linguistic import ShortTokens
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from tokkit.evaluate.runner import LangCounts
+    from tokkit.io.corpora import Corpus
     from tokkit.io.tokenizers import Tokenizer
 
 TABLE_COLUMNS = [
@@ -73,10 +75,33 @@ def evaluate_cmd(
     tiktoken_pattern: TiktokenPatternOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
     force: ForceOpt = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            case_sensitive=False,
+            help="local: count in this process; dask: one task per tokenizer × shard (corpus file) on a Dask "
+            "cluster, merged exactly.",
+        ),
+    ] = Engine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="With --engine dask: a running scheduler (tcp://HOST:8786) [default: start a local cluster].",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help=f"With --engine dask and no --scheduler: worker processes [default: {DEFAULT_WORKERS}]."
+        ),
+    ] = None,
 ) -> None:
     """Measure tokenizers on corpora: token counts, premiums, fertility, compression, Rényi efficiency.
 
     Example: tokkit evaluate cl100k_base tekken --corpus corpora/parallel --plot premiums.png
+
+    On a cluster: tokkit evaluate cl100k_base -c shards/ --engine dask --scheduler tcp://HOST:8786
     """
     from tokkit.errors import IncompatibleInputsError, InputError
     from tokkit.evaluate.runner import count_tokens
@@ -91,6 +116,7 @@ def evaluate_cmd(
             raise InputError(f"--metrics {metrics!r}: choose basic, linguistic, all or auto")
         want_linguistic = metrics in {"linguistic", "all"} or (metrics == "auto" and lang is not None)
         score_table = _read_scores(scores) if scores is not None else None
+        _check_engine(engine, scheduler, workers)
         if output is not None:
             check_output(output, force=force)
             table_format_for(output)
@@ -124,11 +150,16 @@ def evaluate_cmd(
                 tok.name, k = f"{base}#{k}", k + 1
             names.add(tok.name)
             loaded.append(tok)
-        all_counts = []
-        for c in corpora:
-            for tok in loaded:
-                with progress(f"{tok.name} on {c.name}", total=c.n_bytes, unit_bytes=True) as advance:
-                    all_counts += count_tokens(tok, c, batch_size=batch_size, on_progress=advance)
+        n_shards = sum(len(c.files) for c in corpora)
+        if engine is Engine.DASK:
+            all_counts = _count_on_dask(tokenizers, loaded, corpora, scheduler, workers, batch_size, tiktoken_pattern,
+                                        trust_remote_code)  # fmt: skip
+        else:
+            all_counts = []
+            for c in corpora:
+                for tok in loaded:
+                    with progress(f"{tok.name} on {c.name}", total=c.n_bytes, unit_bytes=True) as advance:
+                        all_counts += count_tokens(tok, c, batch_size=batch_size, on_progress=advance)
         unspaced = sorted({x.lang for x in all_counts if x.word_unit == "character"})
         if unspaced:
             info(f"{', '.join(unspaced)}: written without spaces, so words are counted per character")
@@ -159,6 +190,7 @@ def evaluate_cmd(
                 "tokenizers": tokenizers, "corpus": [str(p) for p in corpus], "reference": ref, "lang": lang,
                 "alpha": alpha, "batch_size": batch_size, "text_column": text_column, "lang_column": lang_column,
                 "tiktoken_pattern": tiktoken_pattern, "metrics": metrics, "short_tokens": short_tokens.value,
+                "engine": engine.value, "n_shards": n_shards, "scheduler": scheduler, "workers": workers,
             }  # fmt: skip
             write_sidecar(written[0], params=params, inputs=inputs, outputs=written, force=force)
         if score_table is not None:
@@ -174,6 +206,51 @@ def evaluate_cmd(
 
 
 LINGUISTIC_TABLE_COLUMNS = ["oracle", "pct_lang_token", "pct_lang_type", "pct_pure_token", "pct_pure_type"]
+
+
+def _check_engine(engine: Engine, scheduler: str | None, workers: int | None) -> None:
+    """Flags that only make sense together; dask installed when it is asked for."""
+    from tokkit.errors import InputError
+    from tokkit.evaluate.cluster import require_dask
+
+    if engine is not Engine.DASK and (scheduler is not None or workers is not None):
+        raise InputError("--scheduler and --workers need --engine dask")
+    if scheduler is not None and workers is not None:
+        raise InputError(
+            "--workers sets the size of a local cluster, so it cannot go with --scheduler",
+            hint="the scheduler's cluster has its own workers; drop --workers",
+        )
+    if engine is Engine.DASK:
+        require_dask()
+
+
+def _count_on_dask(
+    specs: list[str],
+    tokenizers: list[Tokenizer],
+    corpora: list[Corpus],
+    scheduler: str | None,
+    workers: int | None,
+    batch_size: int,
+    tiktoken_pattern: str | None,
+    trust_remote_code: bool,
+) -> list[LangCounts]:
+    """Counts of every tokenizer on every shard of the corpora, on a Dask cluster, merged per language."""
+    from tokkit.evaluate.cluster import TokenizerSpec, count_on_cluster
+
+    named = [
+        (
+            tok.name,
+            TokenizerSpec.for_workers(spec, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code),
+        )
+        for spec, tok in zip(specs, tokenizers, strict=True)
+    ]
+    n_tasks = len(named) * sum(len(c.files) for c in corpora)
+    where = scheduler or f"a local cluster of {workers or DEFAULT_WORKERS} workers"
+    with progress(f"{n_tasks} shard tasks on {where}", total=n_tasks) as advance:
+        return count_on_cluster(
+            named, corpora, scheduler=scheduler, n_workers=workers or DEFAULT_WORKERS, batch_size=batch_size,
+            on_progress=advance,
+        )  # fmt: skip
 
 
 def _read_scores(path: Path) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Read corpora: a text file, a directory of `<lang>.txt` files, or `.jsonl`/`.parquet` with a text column.
+"""Read corpora: a text file, a directory of `<lang>.txt` files (or `<lang>/` directories of `.txt`
+shards), or `.jsonl`/`.parquet` with a text column.
 
 Text is streamed in batches of lines (never read whole), validated on the way: UTF-8 only,
 no NUL bytes, a leading BOM dropped, CRLF and CR line ends read as LF.
@@ -55,6 +56,15 @@ class Corpus:
         name = f"{self.name}:{next(iter(keep))}" if len(keep) == 1 else self.name
         return Corpus(name, files, counts, self.text_column, self.lang_column)
 
+    def shards(self) -> tuple[Corpus, ...]:
+        """The corpus cut into its shards, one per file, each under the corpus's name.
+
+        Every count tokkit takes is a sum over lines, so the counts of the shards, merged per
+        language, are the counts of the corpus. Line counts (parallelism) belong to the whole
+        corpus, so a shard has none.
+        """
+        return tuple(Corpus(self.name, (f,), {}, self.text_column, self.lang_column) for f in self.files)
+
 
 def open_corpus(
     path: Path,
@@ -66,8 +76,9 @@ def open_corpus(
 ) -> Corpus:
     """Describe the corpus at `path` (nothing is read but line counts of text files).
 
-    A directory holds `<lang>.txt` (and .jsonl/.parquet) files; with `all_files` (training), every
-    non-hidden file below it is text of `lang` (or "und"), whatever its name.
+    A directory holds `<lang>.txt` (and .jsonl/.parquet) files, and `<lang>/` directories whose
+    `.txt` files are shards of that language (empty shards are skipped); with `all_files`
+    (training), every non-hidden file below it is text of `lang` (or "und"), whatever its name.
     """
     if not path.exists():
         raise InputError(f"corpus {path} does not exist", hint="pass a file, or a directory of <lang>.txt files")
@@ -82,8 +93,12 @@ def open_corpus(
             raise InputError(f"corpus directory {path} has only empty files")
     elif path.is_dir():
         candidates = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in {".txt", *TABLE_SUFFIXES})
-        if not candidates:
-            raise InputError(f"corpus directory {path} has no .txt, .jsonl or .parquet files")
+        shard_dirs = {d: shards for d in sorted(path.iterdir()) if (shards := _shard_files(d))}
+        if not candidates and not shard_dirs:
+            raise InputError(
+                f"corpus directory {path} has no .txt, .jsonl or .parquet files",
+                hint="a corpus directory holds <lang>.txt files, or <lang>/ directories of .txt shards",
+            )
         # with `lang`, every file of the directory is text of that one language
         files = tuple(_corpus_file(p, lang) for p in candidates)
         langs = [f.lang for f in files if f.lang is not None]
@@ -91,8 +106,21 @@ def open_corpus(
         if dupes and lang is None:
             raise InputError(
                 f"corpus directory {path} has several files for language(s) {', '.join(dupes)}",
-                hint="name files <lang>.txt, or pass --lang when all files are one language",
+                hint="name files <lang>.txt (or put shards in a <lang>/ directory), or pass --lang when all "
+                "files are one language",
             )
+        for d, shards in shard_dirs.items():
+            shard_lang = normalize_lang(lang or d.name)
+            if shard_lang in langs and lang is None:
+                raise InputError(
+                    f"corpus directory {path} has {d.name}/ and another file or directory for language {shard_lang}",
+                    hint="put a language's text either in <lang>.txt or in <lang>/ shards, not both",
+                )
+            langs.append(shard_lang)
+            nonempty = tuple(CorpusFile(p, shard_lang, size) for p in shards if (size := p.stat().st_size) > 0)
+            if not nonempty:
+                raise InputError(f"shard directory {d} has only empty files")
+            files += nonempty
     else:
         files = (_corpus_file(path, lang),)
     counts: dict[str, int] = {}
@@ -100,6 +128,13 @@ def open_corpus(
         if f.lang is not None:
             counts[f.lang] = counts.get(f.lang, 0) + count_lines(f.path)
     return Corpus(path.name or str(path), files, counts, text_column, lang_column)
+
+
+def _shard_files(directory: Path) -> list[Path]:
+    """The `.txt` shards of a `<lang>/` directory (none for files and hidden directories)."""
+    if not directory.is_dir() or directory.name.startswith("."):
+        return []
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix == ".txt" and not p.name.startswith("."))
 
 
 def _corpus_file(path: Path, lang: str | None) -> CorpusFile:
