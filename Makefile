@@ -67,6 +67,7 @@ bench: install models
 	$(BIN)/python benchmarks/superbpe_gain.py
 	$(BIN)/python benchmarks/renyi_vs_scorer.py
 	$(BIN)/python benchmarks/superword_premiums.py --optimal
+	$(BIN)/python benchmarks/adversarial.py
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv
