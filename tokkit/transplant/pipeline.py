@@ -27,7 +27,7 @@ from tokkit.transplant.init import (
     zero_rows,
 )
 from tokkit.transplant.verify import LanguageModelScore, score_text
-from tokkit.transplant.vocab import VocabAlignment, align_vocabularies, segment_bytes
+from tokkit.transplant.vocab import VocabAlignment, align_vocabularies, byte_index, segment_bytes
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,9 @@ def _number_scheme(tok: Tokenizer) -> str:
 
 def _pieces(old: Tokenizer, old_bytes: list[bytes | None], targets: list[bytes | None]) -> list[list[int] | None]:
     """Each new token spelled with old tokens: the old tokenizer's own encoding when it rebuilds the
-    bytes exactly, else a greedy longest match over the old vocabulary's bytes."""
-    index: dict[bytes, int] = {}
-    for i, b in enumerate(old_bytes):
-        if b and b not in index:
-            index[b] = i
+    bytes exactly, else a greedy longest match over the old vocabulary's bytes (a regular token
+    before a byte-fallback piece with the same bytes)."""
+    index = byte_index(old_bytes, fallback=old.byte_fallback_ids)
     max_len = max((len(b) for b in index), default=1)
     out: list[list[int] | None] = []
     for target in targets:
@@ -145,6 +143,7 @@ def transplant(
         new_roles=new_roles,
         old_specials={i: base.tokenizer.id_to_token(i) for i in base.tokenizer.special_ids},
         new_specials={i: new.id_to_token(i) for i in new.special_ids},
+        old_byte_fallback=base.tokenizer.byte_fallback_ids,
     )
     new_start = new_roles.get("bos", new_roles.get("eos"))
     before = _score_base(base, new, new_start, eval_text, config.window) if eval_text is not None else None

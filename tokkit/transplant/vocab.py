@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,14 +27,14 @@ def align_vocabularies(
     new_roles: Mapping[str, int],
     old_specials: Mapping[int, str],
     new_specials: Mapping[int, str],
+    old_byte_fallback: Collection[int] = frozenset(),
 ) -> VocabAlignment:
     """Match new tokens to old ones: special tokens by their text, else by role (bos, eos, unk,
-    pad); every other token by the exact bytes it stands for. Where several old ids share bytes, the
-    smallest id wins (deterministic)."""
-    old_index: dict[bytes, int] = {}
-    for i, b in enumerate(old_bytes):
-        if b is not None and i not in old_specials and b not in old_index:
-            old_index[b] = i
+    pad); every other token by the exact bytes it stands for. Where several old ids share bytes, a
+    regular token wins over a byte-fallback piece (`<0xNN>`, ids in `old_byte_fallback`: a model
+    rarely uses it for a byte that has its own token, so its row is barely trained), then the
+    smallest id (deterministic)."""
+    old_index = byte_index(old_bytes, skip=old_specials, fallback=old_byte_fallback)
     special_index = {text: i for i, text in sorted(old_specials.items(), reverse=True)}
     by_role = {r: (new_roles[r], old_roles[r]) for r in sorted(new_roles) if r in old_roles}
     role_new = {n: o for n, o in by_role.values()}
@@ -61,6 +61,19 @@ def align_vocabularies(
         np.array(approx, dtype=np.int64),
         by_role,
     )
+
+
+def byte_index(
+    token_bytes: Sequence[bytes | None], *, skip: Collection[int] = (), fallback: Collection[int] = ()
+) -> dict[bytes, int]:
+    """bytes -> id over a vocabulary, without `skip`; for duplicate bytes a regular id beats a
+    byte-fallback id (`fallback`), then the smaller id wins."""
+    index: dict[bytes, int] = {}
+    for last_resort in (False, True):
+        for i, b in enumerate(token_bytes):
+            if b is not None and i not in skip and (i in fallback) == last_resort and b not in index:
+                index[b] = i
+    return index
 
 
 def segment_bytes(target: bytes, index: Mapping[bytes, int], max_len: int) -> list[int] | None:
