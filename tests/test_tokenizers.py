@@ -164,3 +164,17 @@ def test_fast_spans_equal_the_library_offsets(name: str, corpora: Path) -> None:
     fast, slow = tok.encode_batch(lines), tok._offsets_batch(lines)  # type: ignore[attr-defined]
     assert np.array_equal(fast.ids, slow.ids) and np.array_equal(fast.lengths, slow.lengths)
     assert np.array_equal(fast.starts, slow.starts) and np.array_equal(fast.ends, slow.ends)
+
+
+def test_roles_come_from_the_tokenizer_config(tmp_path: Path, smollm2_gguf: Path) -> None:
+    """SmolLM2 declares <|im_start|> as bos: read from the GGUF and from a saved tokenizer_config.json."""
+    from tokkit.io.models import special_roles
+
+    gguf = load_tokenizer(str(smollm2_gguf))
+    names = {r: gguf.id_to_token(i) for r, i in special_roles(gguf).items()}
+    assert names["bos"] == "<|im_start|>" and names["eos"] == "<|im_end|>"
+    from transformers import AutoTokenizer
+
+    AutoTokenizer.from_pretrained(str(smollm2_gguf.parent), gguf_file=smollm2_gguf.name).save_pretrained(tmp_path)
+    saved = load_tokenizer(str(tmp_path))
+    assert dict(saved.roles) == dict(gguf.roles)

@@ -147,6 +147,13 @@ def test_alignment_on_raw_bytes_across_families() -> None:
         new_specials={}, old_byte_fallback={1, 2},
     )  # fmt: skip
     assert dict(zip(al.shared_new.tolist(), al.shared_old.tolist())) == {0: 3, 1: 2}
+    # roles: a new id that is both eos and pad takes the eos row (Gemma <eos> 1, <pad> 0)
+    al = align_vocabularies(
+        [None, None, None], [None, None, None], old_roles={"bos": 2, "eos": 1, "pad": 0},
+        new_roles={"bos": 1, "eos": 2, "pad": 2}, old_specials={0: "<pad>", 1: "<eos>", 2: "<bos>"},
+        new_specials={0: "<|endoftext|>", 1: "<|im_start|>", 2: "<|im_end|>"},
+    )  # fmt: skip
+    assert dict(zip(al.shared_new.tolist(), al.shared_old.tolist())) == {1: 2, 2: 1}
     assert segment_bytes(b" cafa", {b" caf": 1, b"a": 2, b" ": 3}, 4) == [1, 2]
     assert segment_bytes(b"\xff", {b"a": 1}, 1) is None
 

@@ -91,7 +91,8 @@ def load_model(
 
 
 def special_roles(tok: Tokenizer, config: Any = None) -> dict[str, int]:
-    """bos/eos/unk/pad ids: from a model config when given, else by the usual token texts."""
+    """bos/eos/unk/pad ids: from a model config when given, then the tokenizer's own config, else
+    by the usual token texts."""
     roles: dict[str, int] = {}
     for role in ("bos", "eos", "pad", "unk"):
         value = getattr(config, f"{role}_token_id", None) if config is not None else None
@@ -99,6 +100,9 @@ def special_roles(tok: Tokenizer, config: Any = None) -> dict[str, int]:
             value = value[0] if value else None
         if isinstance(value, int) and 0 <= value < tok.vocab_size:
             roles[role] = value
+            continue
+        if role in tok.roles:
+            roles[role] = tok.roles[role]
             continue
         for text in ROLE_TOKENS[role]:
             for i in tok.special_ids | tok.unk_ids:

@@ -17,11 +17,12 @@ import re
 import unicodedata
 from abc import ABC, abstractmethod
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
@@ -183,6 +184,8 @@ class Tokenizer(ABC):
     special_ids: frozenset[int]
     unk_ids: frozenset[int]
     byte_fallback_ids: frozenset[int]
+    # bos/eos/unk/pad ids the tokenizer's own config declares (transformers directories, GGUF, hub)
+    roles: Mapping[str, int] = MappingProxyType({})
     surfaces: list[bytes | None] | None = None  # bytes each id stands for in running text
     surface_prefix: bytes = b""  # bytes the encoder adds before a line (SentencePiece's dummy space)
     _nbytes: np.ndarray | None = None
@@ -768,15 +771,35 @@ def _load_tiktoken(path: Path, *, name: str, pattern: str | None, specials: dict
 
 def _load_dir(path: Path, *, name: str, trust_remote_code: bool) -> Tokenizer:
     if (path / "tokenizer.json").is_file():
-        return _load_path(path / "tokenizer.json", tiktoken_pattern=None, trust_remote_code=False, name=name)
+        tok = _load_path(path / "tokenizer.json", tiktoken_pattern=None, trust_remote_code=False, name=name)
+        return _with_config_roles(tok, path / "tokenizer_config.json")
     if (path / "tokenizer.model").is_file():
-        return SentencePieceTokenizer(path / "tokenizer.model", name=name)
+        return _with_config_roles(
+            SentencePieceTokenizer(path / "tokenizer.model", name=name), path / "tokenizer_config.json"
+        )
     ggufs = sorted(path.glob("*.gguf"))
     if len(ggufs) == 1:
         return _load_gguf(ggufs[0], name=name)
     if not any(path.iterdir()):
         raise InputError(f"tokenizer directory {path} is empty")
     return _load_transformers(str(path), name=name, local=True, trust_remote_code=trust_remote_code)
+
+
+def _with_config_roles(tok: Tokenizer, config: Path) -> Tokenizer:
+    """Set `tok.roles` from a transformers tokenizer_config.json (bos_token etc.), when there is one."""
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return tok
+    by_text = {tok.id_to_token(i): i for i in sorted(tok.special_ids | tok.unk_ids, reverse=True)}
+    roles = {}
+    for role in ("bos", "eos", "unk", "pad"):
+        value = data.get(f"{role}_token") if isinstance(data, dict) else None
+        text = value.get("content") if isinstance(value, dict) else value
+        if isinstance(text, str) and text in by_text:
+            roles[role] = by_text[text]
+    tok.roles = MappingProxyType(roles)
+    return tok
 
 
 def _load_transformers(ref: str, *, name: str, local: bool, trust_remote_code: bool, **kwargs: Any) -> Tokenizer:
@@ -796,7 +819,10 @@ def _load_transformers(ref: str, *, name: str, local: bool, trust_remote_code: b
     if backend is None:
         raise InputError(f"{ref} has only a slow (Python) tokenizer, which tokkit cannot read")
     files = tuple(Path(ref, f) for f in kwargs.values() if isinstance(f, str)) if local else ()
-    return HFTokenizer(backend, name=name, source=ref, files=files)
+    tok = HFTokenizer(backend, name=name, source=ref, files=files)
+    roles = {role: getattr(hf, f"{role}_token_id", None) for role in ("bos", "eos", "unk", "pad")}
+    tok.roles = MappingProxyType({r: i for r, i in roles.items() if isinstance(i, int) and 0 <= i < tok.vocab_size})
+    return tok
 
 
 def _load_gguf(path: Path, *, name: str) -> Tokenizer:

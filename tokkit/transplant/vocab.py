@@ -19,6 +19,9 @@ class VocabAlignment:
     by_role: dict[str, tuple[int, int]]  # special tokens matched by role: role -> (new id, old id)
 
 
+ROLE_ORDER = ("bos", "eos", "unk", "pad")
+
+
 def align_vocabularies(
     old_bytes: Sequence[bytes | None],
     new_bytes: Sequence[bytes | None],
@@ -30,14 +33,17 @@ def align_vocabularies(
     old_byte_fallback: Collection[int] = frozenset(),
 ) -> VocabAlignment:
     """Match new tokens to old ones: special tokens by their text, else by role (bos, eos, unk,
-    pad); every other token by the exact bytes it stands for. Where several old ids share bytes, a
-    regular token wins over a byte-fallback piece (`<0xNN>`, ids in `old_byte_fallback`: a model
-    rarely uses it for a byte that has its own token, so its row is barely trained), then the
-    smallest id (deterministic)."""
+    pad, in that order of precedence); every other token by the exact bytes it stands for.
+
+    Where several old ids share bytes, a regular token wins over a byte-fallback piece (`<0xNN>`,
+    ids in `old_byte_fallback`: a model rarely uses it for a byte that has its own token, so its
+    row is barely trained), then the smallest id (deterministic)."""
     old_index = byte_index(old_bytes, skip=old_specials, fallback=old_byte_fallback)
     special_index = {text: i for i, text in sorted(old_specials.items(), reverse=True)}
-    by_role = {r: (new_roles[r], old_roles[r]) for r in sorted(new_roles) if r in old_roles}
-    role_new = {n: o for n, o in by_role.values()}
+    by_role = {r: (new_roles[r], old_roles[r]) for r in ROLE_ORDER if r in new_roles and r in old_roles}
+    role_new: dict[int, int] = {}
+    for n, o in by_role.values():  # a new id with two roles (eos = pad) takes the first role's row
+        role_new.setdefault(n, o)
     shared_new, shared_old, approx = [], [], []
     for i in range(len(new_bytes)):
         if i in new_specials and new_specials[i] in special_index:  # the same special token text
