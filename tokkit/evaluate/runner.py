@@ -136,11 +136,9 @@ class _Accumulator:
         self.n_words += int(pieces.size)
         self.n_split_words += int(np.count_nonzero(pieces >= 2))
 
-        for mask, field_name in ((masks.unk, "n_unk_chars"), (masks.fallback, "n_fallback_chars")):
-            if mask.any():
-                hit = mask[enc.ids]
-                covered = covered_characters(starts[hit], ends[hit], len(joined))
-                setattr(self, field_name, getattr(self, field_name) + covered)
+        unk, fallback = masks.unk[enc.ids], masks.fallback[enc.ids]
+        self.n_unk_chars += covered_characters(starts[unk], ends[unk], len(joined))
+        self.n_fallback_chars += covered_characters(starts[fallback], ends[fallback], len(joined))
 
 
 def count_tokens(
