@@ -12,6 +12,7 @@ from conftest import tiny_llama
 from typer.testing import CliRunner
 
 from tokkit.cli import app
+from tokkit.transplant import omp as omp_module
 from tokkit.transplant.omp import omp
 from tokkit.transplant.vocab import align_vocabularies, segment_bytes
 
@@ -129,6 +130,18 @@ def test_omp_is_deterministic_and_checks_k() -> None:
     assert torch.equal(a.indices, b.indices) and torch.allclose(a.coeffs, b.coeffs, atol=1e-6)
     with pytest.raises(ValueError, match="between 1 and"):
         omp(t, d, 101)
+
+
+def test_omp_numpy_and_torch_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the CPU runs the products in numpy; CUDA runs the torch path, checked here on the CPU
+    g = torch.Generator().manual_seed(3)
+    d, t = torch.randn(300, 24, generator=g), torch.randn(40, 24, generator=g)
+    fast = omp(t, d, 12, chunk_size=16)
+    monkeypatch.setattr(omp_module, "NUMPY_ON_CPU", False)
+    plain = omp(t, d, 12, chunk_size=16)
+    assert torch.equal(fast.indices, plain.indices)
+    assert torch.allclose(fast.coeffs, plain.coeffs, atol=1e-5)
+    assert torch.allclose(fast.relative_error, plain.relative_error, atol=1e-5)
 
 
 def test_alignment_on_raw_bytes_across_families() -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+
+NUMPY_ON_CPU = True  # CPU products through numpy's OpenBLAS (see _best_atom); False runs the torch path
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +41,9 @@ def omp(
         raise ValueError(f"k={k} must be between 1 and the number of atoms ({n_atoms})")
     if targets.shape[1] != dictionary.shape[1]:
         raise ValueError(f"targets have dimension {targets.shape[1]}, the dictionary {dictionary.shape[1]}")
-    dic = dictionary.to(torch.float32)
+    dic = dictionary.detach().to(torch.float32)
     parts = [
-        _omp_chunk(targets[s : s + chunk_size].to(dic), dic, k, on_progress)
+        _omp_chunk(targets[s : s + chunk_size].detach().to(dic), dic, k, on_progress)
         for s in range(0, targets.shape[0], chunk_size)
     ]
     if not parts:
@@ -57,25 +61,19 @@ def _omp_chunk(
     projection on span(Q), and the coefficients come from R c = Qᵀ x at the end.
     """
     b, d = x.shape
-    rows = torch.arange(b, device=x.device)
     chosen = torch.empty(b, k, dtype=torch.long, device=x.device)
-    masked = torch.zeros(b, dic.shape[0], dtype=torch.bool, device=x.device)
+    scores = torch.empty(b, dic.shape[0], dtype=x.dtype, device=x.device)
     q = torch.zeros(b, k, d, dtype=x.dtype, device=x.device)
     r = torch.zeros(b, k, k, dtype=torch.float64, device=x.device)
     residual = x.clone()
     for t in range(k):
-        scores = (residual @ dic.T).abs_()  # (b, N)
-        scores.masked_fill_(masked, -1.0)
-        j = scores.argmax(dim=1)
+        j = _best_atom(residual, dic, chosen[:, :t], scores)
         chosen[:, t] = j
-        masked[rows, j] = True
         v = dic[j]  # (b, D)
         if t:
             basis = q[:, :t]  # (b, t, D)
-            proj = torch.einsum("btd,bd->bt", basis, v)
-            v = v - torch.einsum("bt,btd->bd", proj, basis)
-            again = torch.einsum("btd,bd->bt", basis, v)  # a second pass keeps Q orthogonal in float32
-            v = v - torch.einsum("bt,btd->bd", again, basis)
+            v, proj = _project_out(basis, v)
+            v, again = _project_out(basis, v)  # a second pass keeps Q orthogonal in float32
             r[:, :t, t] = (proj + again).double()
         norm = v.norm(dim=1)
         r[:, t, t] = norm.double()
@@ -91,3 +89,35 @@ def _omp_chunk(
     if on_progress is not None:
         on_progress(b)
     return chosen, coeffs.float(), error
+
+
+def _project_out(basis: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(v − Σ_i ⟨q_i, v⟩ q_i, ⟨q_i, v⟩) per row: basis (b, t, D), v (b, D). numpy on the CPU (~2× torch's bmm)."""
+    if not _numpy(v):
+        proj = torch.einsum("btd,bd->bt", basis, v)
+        return v - torch.einsum("bt,btd->bd", proj, basis), proj
+    q, x = basis.numpy(), v.numpy()
+    proj = np.matmul(q, x[:, :, None])[:, :, 0]
+    return torch.from_numpy(x - np.matmul(proj[:, None, :], q)[:, 0]), torch.from_numpy(proj)
+
+
+def _best_atom(residual: torch.Tensor, dic: torch.Tensor, chosen: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+    """argmax_j |⟨residual, dic[j]⟩| per row, atoms in `chosen` excluded; `scores` is (b, N) scratch.
+
+    This product is the step's only O(b·N·D) work. On the CPU it runs in numpy: the MKL that
+    torch wheels bundle computes this float32 shape at ~60% of OpenBLAS's speed on AMD CPUs
+    (0.60 s vs 0.35 s for 1,024 × 576 × 45,571 on the 2-core EPYC of benchmarks/), and numpy's
+    argmax is ~3× faster than torch's here.
+    """
+    if not _numpy(residual):
+        torch.matmul(residual, dic.T, out=scores).abs_()
+        return scores.scatter_(1, chosen, -1.0).argmax(dim=1)
+    out = scores.numpy()
+    np.matmul(residual.numpy(), dic.numpy().T, out=out)
+    np.abs(out, out=out)
+    out[np.arange(out.shape[0])[:, None], chosen.numpy()] = -1.0
+    return torch.from_numpy(out.argmax(axis=1))
+
+
+def _numpy(t: torch.Tensor) -> bool:
+    return NUMPY_ON_CPU and t.device.type == "cpu"
