@@ -11,7 +11,6 @@ import torch
 NUMPY_ON_CPU = True  # CPU products through numpy's OpenBLAS (see _best_atom); False runs the torch path
 
 
-
 @dataclass(frozen=True, slots=True)
 class SparseCode:
     """Each target ≈ Σ_i coeffs[b, i] · dictionary[indices[b, i]]."""
