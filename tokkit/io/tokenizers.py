@@ -358,7 +358,10 @@ class HFTokenizer(Tokenizer):
 
     family = "huggingface"
 
-    def __init__(self, tok: Any, *, name: str, source: str, files: tuple[Path, ...]) -> None:
+    def __init__(
+        self, tok: Any, *, name: str, source: str, files: tuple[Path, ...], spec: dict[str, Any] | None = None
+    ) -> None:
+        """`spec` is `tok`'s JSON when the caller has it already (a large vocabulary takes seconds to re-serialise)."""
         tok.no_padding()
         tok.no_truncation()
         tok.encode_special_tokens = True  # special-token strings in text stay text
@@ -367,7 +370,7 @@ class HFTokenizer(Tokenizer):
         self.vocab_size = tok.get_vocab_size(with_added_tokens=True)
         added = tok.get_added_tokens_decoder()
         self.special_ids = frozenset(i for i, t in added.items() if t.special)
-        spec = json.loads(tok.to_str())
+        spec = spec if spec is not None else json.loads(tok.to_str())
         model = spec["model"]
         unk = model.get("unk_token")
         unk_id = model.get("unk_id")
@@ -687,28 +690,29 @@ def _load_path(
     )
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> tuple[str, dict[str, Any]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text, so not a JSON tokenizer file") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{path} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path} is JSON but not a tokenizer (top level is not an object)")
-    return data
+    return text, data
 
 
 def _load_json(path: Path, *, name: str) -> Tokenizer:
-    data = _read_json(path)
+    text, data = _read_json(path)
     if "model" in data:
         from tokenizers import Tokenizer as RawTokenizer
 
         try:
-            tok = RawTokenizer.from_str(json.dumps(data))
+            tok = RawTokenizer.from_str(text)
         except Exception as e:  # the Rust parser raises a bare Exception
             raise InputError(f"{path} is not a valid tokenizer.json ({_first_line(e)})") from None
-        return HFTokenizer(tok, name=name, source=str(path), files=(path,))
+        return HFTokenizer(tok, name=name, source=str(path), files=(path,), spec=data)
     if isinstance(data.get("vocab"), list) and "config" in data:
         return _load_tekken(path, data, name=name)
     raise InputError(
