@@ -104,9 +104,9 @@ def _best_atom(residual: torch.Tensor, dic: torch.Tensor, chosen: torch.Tensor, 
     """argmax_j |⟨residual, dic[j]⟩| per row, atoms in `chosen` excluded; `scores` is (b, N) scratch.
 
     This product is the step's only O(b·N·D) work. On the CPU it runs in numpy: the MKL that
-    torch wheels bundle computes this float32 shape at ~60% of OpenBLAS's speed on AMD CPUs
-    (0.60 s vs 0.35 s for 1,024 × 576 × 45,571 on the 2-core EPYC of benchmarks/), and numpy's
-    argmax is ~3× faster than torch's here.
+    torch wheels bundle computes this float32 shape at about two thirds of OpenBLAS's speed on AMD
+    CPUs (benchmarks/omp_step_costs.py: 0.48–0.53 s vs 0.33–0.34 s for 1,024 × 576 × 45,571 on
+    a 2-core EPYC), and numpy's argmax is ~3× faster than torch's here.
     """
     if not _numpy(residual):
         torch.matmul(residual, dic.T, out=scores).abs_()
