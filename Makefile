@@ -75,12 +75,14 @@ bench: install models bench-mergekit
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/turkish_lemmas.py
 	$(BIN)/python benchmarks/omp_kernel.py
+	$(BIN)/python benchmarks/omp_step_costs.py
 	$(BIN)/python benchmarks/superbpe_gain.py
 	$(BIN)/python benchmarks/renyi_vs_scorer.py
 	$(BIN)/python benchmarks/superword_premiums.py --optimal
 	$(BIN)/python benchmarks/adversarial.py
 	# Gemma-3-270M (base) + SmolLM2-135M (donor) into $(TOKKIT_CACHE)/bench; ~25 min on 2 idle cores
 	$(BIN)/python benchmarks/transplant_methods.py
+	$(BIN)/python benchmarks/tokenizer_load.py  # after transplant_methods.py, which prepares Gemma-3
 
 check-dist: install
 	rm -rf build dist /tmp/tokkit-dist-venv

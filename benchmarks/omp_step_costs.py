@@ -8,7 +8,8 @@ given shape (the defaults are the Gemma-3-270M ← SmolLM2-135M transplant of
 transplant_methods.py: 45,571 anchors, d = 576, 17,862 distinct anchors picked by 1,024 targets):
 
 - dense product residual × anchorsᵀ with torch (the MKL bundled in its wheels) and with numpy
-  (OpenBLAS), which is what tokkit runs on the CPU;
+  (OpenBLAS), which is what tokkit runs on the CPU; and in bfloat16 with torch; the argmax
+  over the scores with torch and numpy;
 - Batch-OMP's update c_t = c_0 − G[:, S] β from cached Gram rows, `--picked` atoms per target,
   as a torch CSR × dense product (t·N multiply-adds per target instead of N·D).
 
@@ -62,8 +63,16 @@ def main() -> None:
         "torch (MKL)": best_of(lambda: torch.matmul(r_t, a_t.T, out=out_t)),
         "numpy (OpenBLAS)": best_of(lambda: np.matmul(residual, anchors.T, out=out)),
     }
+    r_bf, a_bf = r_t.bfloat16(), a_t.bfloat16()
+    bf16 = best_of(lambda: torch.matmul(r_bf, a_bf.T), repeats=1)  # not a candidate: timed once
     for name, sec in dense.items():
         print(f"  dense residual x anchors^T, {name:<17} {sec:6.3f} s   {flops / sec / 1e9:6.1f} GFLOP/s")
+    argmax = {
+        "torch": best_of(lambda: out_t.argmax(dim=1)),
+        "numpy": best_of(lambda: out.argmax(axis=1)),
+    }
+    print(f"  argmax over the (b, N) scores: torch {argmax['torch']:.3f} s, numpy {argmax['numpy']:.3f} s")
+    print(f"  dense residual x anchors^T, torch bf16        {bf16:6.3f} s   {flops / bf16 / 1e9:6.1f} GFLOP/s")
     gram = torch.from_numpy(rng.standard_normal((args.distinct, n), dtype=np.float32))
     cols = torch.from_numpy(np.sort(rng.integers(0, args.distinct, size=(b, t)), axis=1)).flatten()
     coef = torch.sparse_csr_tensor(torch.arange(0, b * t + 1, t), cols, torch.randn(b * t), size=(b, args.distinct))

@@ -136,9 +136,9 @@ def test_directory_of_one_language(corpora: Path, tmp_path: Path) -> None:
 
 
 def test_packaged_eval_text_is_the_corpus_copy(corpora: Path) -> None:
-    from tokkit.cli.transplant import DEFAULT_EVAL
+    from tokkit.transplant.config import DEFAULT_EVAL_TEXT
 
-    assert DEFAULT_EVAL.read_bytes() == (corpora / "eval" / "heldout-en.txt").read_bytes()
+    assert DEFAULT_EVAL_TEXT.read_bytes() == (corpora / "eval" / "heldout-en.txt").read_bytes()
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -139,10 +139,14 @@ def run_report(
     if rows:
         tables["trained"] = pd.DataFrame(rows)
 
+    loaded: dict[str, Tokenizer] = {}
+
     def resolve(name: str) -> Tokenizer:
-        tok = load_tokenizer(str(trained[name]) if name in trained else name)
-        tok.name = name
-        return tok
+        """The tokenizer of a [[train]] name or a spec, loaded once for all steps."""
+        if name not in loaded:
+            loaded[name] = load_tokenizer(str(trained[name]) if name in trained else name)
+            loaded[name].name = name
+        return loaded[name]
 
     # 2. evaluate on the parallel corpus: premiums, compression
     corpus = open_corpus(Path(config.corpus))
@@ -156,8 +160,7 @@ def run_report(
     # 3. %TR/%Pure on one language
     if config.linguistic_lang and config.linguistic_lang in corpus.line_counts:
         lang = config.linguistic_lang
-        one = corpus.select([lang])
-        lang_counts = [c for t in toks for c in count_tokens(t, one)]
+        lang_counts = [c for c in counts if c.lang == lang]  # counted in step 2 already
         oracle = load_oracle(lang)
         by_name = {t.name: t for t in toks}
         results = {
@@ -214,18 +217,17 @@ def run_report(
         if not Path(base).exists():
             note(f"transplant skipped: base model {base} not found (run `make models`)")
         else:
-            from tokkit.transplant.config import Method, TransplantConfig
+            from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Method, TransplantConfig
             from tokkit.transplant.pipeline import transplant
 
             new = str(tp.get("tokenizer", ""))
             new_path = str(trained[new]) if new in trained else new
-            eval_text = Path(__file__).resolve().parent / "data" / "heldout-en.txt"
             rows = []
             for method in tp.get("methods", ["subword-mean"]):
                 directory = out / "transplant" / str(method)
                 directory.mkdir(parents=True)
                 report = transplant(
-                    base, new_path, directory, TransplantConfig(method=Method(method)), eval_text=eval_text
+                    base, new_path, directory, TransplantConfig(method=Method(method)), eval_text=DEFAULT_EVAL_TEXT
                 )
                 check = report["verification"]
                 rows.append(

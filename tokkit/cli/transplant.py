@@ -9,10 +9,7 @@ import typer
 
 from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TrustRemoteCodeOpt
 from tokkit.cli._output import OutputFormat, emit, info, note, user_errors
-from tokkit.transplant.config import Embedder, Method
-
-# corpora/eval/heldout-en.txt, shipped inside the package too so that an installed wheel has it
-DEFAULT_EVAL = Path(__file__).resolve().parents[1] / "data" / "heldout-en.txt"
+from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Embedder, Method
 
 
 def transplant_cmd(
@@ -65,7 +62,7 @@ def transplant_cmd(
 
             if not torch.cuda.is_available():
                 raise InputError("--device cuda: no CUDA device is available here", hint="use --device cpu")
-        text = None if no_eval else (eval_text or DEFAULT_EVAL)
+        text = None if no_eval else (eval_text or DEFAULT_EVAL_TEXT)
         if text is not None and not text.is_file():
             raise InputError(f"--eval-text {text} does not exist")
         config = TransplantConfig(method=method, k=k, seed=seed, device=device, embedder=embedder)

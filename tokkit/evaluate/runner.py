@@ -97,12 +97,12 @@ class _Accumulator:
         exact = batch.exact
         if exact.all():
             self._add_exact(lines, batch.line_bytes, batch.ids, batch.nbytes, batch.prefix, masks)
-        elif exact.any():
+            return
+        if exact.any():
             keep = np.repeat(exact, batch.lengths)
             picked = [lines[k] for k in np.flatnonzero(exact).tolist()]
             self._add_exact(picked, batch.line_bytes[exact], batch.ids[keep], batch.nbytes[keep], batch.prefix, masks)
-        if not exact.all():
-            self._add_offsets([lines[k] for k in np.flatnonzero(~exact).tolist()], batch.inexact, masks)
+        self._add_offsets([lines[k] for k in np.flatnonzero(~exact).tolist()], batch.inexact, masks)
 
     def _add_exact(
         self, lines: list[str], line_bytes: np.ndarray, ids: np.ndarray, nbytes: np.ndarray, prefix: bytes,

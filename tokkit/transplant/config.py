@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+
+# corpora/eval/heldout-en.txt, shipped inside the package too so that an installed wheel has it
+DEFAULT_EVAL_TEXT = Path(__file__).resolve().parents[1] / "data" / "heldout-en.txt"
 
 
 class Method(str, Enum):
