@@ -20,22 +20,11 @@ Prints seconds per step, GFLOP/s, and the least time the dense products of a who
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import torch
-
-
-def best_of(fn: Callable[[], object], repeats: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from timing import best_of
 
 
 def main() -> None:
@@ -60,23 +49,23 @@ def main() -> None:
           f"{torch.get_num_threads()} threads")  # fmt: skip
     flops = 2 * b * n * d
     dense = {
-        "torch (MKL)": best_of(lambda: torch.matmul(r_t, a_t.T, out=out_t)),
-        "numpy (OpenBLAS)": best_of(lambda: np.matmul(residual, anchors.T, out=out)),
+        "torch (MKL)": best_of(lambda: torch.matmul(r_t, a_t.T, out=out_t), warmup=True),
+        "numpy (OpenBLAS)": best_of(lambda: np.matmul(residual, anchors.T, out=out), warmup=True),
     }
     r_bf, a_bf = r_t.bfloat16(), a_t.bfloat16()
-    bf16 = best_of(lambda: torch.matmul(r_bf, a_bf.T), repeats=1)  # not a candidate: timed once
+    bf16 = best_of(lambda: torch.matmul(r_bf, a_bf.T), repeats=1, warmup=True)  # not a candidate: timed once
     for name, sec in dense.items():
         print(f"  dense residual x anchors^T, {name:<17} {sec:6.3f} s   {flops / sec / 1e9:6.1f} GFLOP/s")
     argmax = {
-        "torch": best_of(lambda: out_t.argmax(dim=1)),
-        "numpy": best_of(lambda: out.argmax(axis=1)),
+        "torch": best_of(lambda: out_t.argmax(dim=1), warmup=True),
+        "numpy": best_of(lambda: out.argmax(axis=1), warmup=True),
     }
     print(f"  argmax over the (b, N) scores: torch {argmax['torch']:.3f} s, numpy {argmax['numpy']:.3f} s")
     print(f"  dense residual x anchors^T, torch bf16        {bf16:6.3f} s   {flops / bf16 / 1e9:6.1f} GFLOP/s")
     gram = torch.from_numpy(rng.standard_normal((args.distinct, n), dtype=np.float32))
     cols = torch.from_numpy(np.sort(rng.integers(0, args.distinct, size=(b, t)), axis=1)).flatten()
     coef = torch.sparse_csr_tensor(torch.arange(0, b * t + 1, t), cols, torch.randn(b * t), size=(b, args.distinct))
-    sec = best_of(lambda: coef @ gram)
+    sec = best_of(lambda: coef @ gram, warmup=True)
     print(f"  Batch-OMP  G[:, S] beta (CSR x dense)      {sec:6.3f} s   {2 * b * t * n / sec / 1e9:6.1f} GFLOP/s "
           f"on {t / d:.0%} of the dense flops")  # fmt: skip
     rate = max(flops / s for s in dense.values())

@@ -11,19 +11,11 @@ ratio line says what that costs. Default specs: qwen2.5 and llama-3 (offline), a
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
+from timing import best_of
+
 GEMMA = Path("~/.cache/tokkit/bench/gemma-3-270m").expanduser()
-
-
-def best_of(fn, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

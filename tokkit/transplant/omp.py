@@ -105,8 +105,8 @@ def _best_atom(residual: torch.Tensor, dic: torch.Tensor, chosen: torch.Tensor, 
 
     This product is the step's only O(b·N·D) work. On the CPU it runs in numpy: the MKL that
     torch wheels bundle computes this float32 shape at about two thirds of OpenBLAS's speed on AMD
-    CPUs (benchmarks/omp_step_costs.py: 0.48–0.53 s vs 0.33–0.35 s for 1,024 × 576 × 45,571 on
-    a 2-core EPYC), and numpy's argmax over those scores is ~4× faster than torch's (0.013 s vs 0.055 s).
+    CPUs (benchmarks/omp_step_costs.py: 0.48–0.54 s vs 0.33–0.35 s for 1,024 × 576 × 45,571 on
+    a 2-core EPYC), and numpy's argmax over those scores is ~4× faster than torch's (0.012–0.013 s vs 0.054–0.055 s).
     """
     if not _numpy(residual):
         torch.matmul(residual, dic.T, out=scores).abs_()
