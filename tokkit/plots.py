@@ -126,9 +126,11 @@ def audit_figure(table: pd.DataFrame, *, threshold: float, title: str, labels: i
         part = verified[verified.confirmed == confirmed]
         if len(part):
             ax.plot(part.indicator, [0.6] * len(part), "|", color=color, markersize=18, label=f"{name} ({len(part)})")
-    for k, row in enumerate(verified[verified.confirmed].sort_values("indicator").head(labels).itertuples()):
-        ax.annotate(repr(row.text)[1:-1][:18], (row.indicator, 0.6), xytext=(4, 14 + 11 * (k % 6)),
-                    textcoords="offset points", fontsize=7, color="#d62728", rotation=0)  # fmt: skip
+    shown = verified[verified.confirmed].sort_values("indicator").head(labels)
+    if len(shown):
+        lines = ["confirmed (lowest indicator first):"] + [f"{_printable(t)!r}" for t in shown.text]
+        ax.text(0.99, 0.62, "\n".join(lines), transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                color="#d62728", family="monospace")  # fmt: skip
     ax.set_ylim(bottom=0.4)
     ax.set_xlabel("indicator (lower = more under-trained)")
     ax.set_ylabel("tokens (log)")
@@ -136,3 +138,8 @@ def audit_figure(table: pd.DataFrame, *, threshold: float, title: str, labels: i
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def _printable(text: str) -> str:
+    """Token text the default font can draw: characters past U+2FFF (CJK, cuneiform, ...) as U+XXXX."""
+    return "".join(c if ord(c) < 0x3000 else f"U+{ord(c):04X}" for c in text)[:24]
