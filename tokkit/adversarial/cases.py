@@ -79,9 +79,7 @@ def spanning(token_starts: Sequence[int], token_ends: Sequence[int], units: Sequ
     return out
 
 
-def misleading(
-    token_starts: Sequence[int], token_ends: Sequence[int], units: Sequence[tuple[int, int]]
-) -> list[int]:
+def misleading(token_starts: Sequence[int], token_ends: Sequence[int], units: Sequence[tuple[int, int]]) -> list[int]:
     """Indices of spanning tokens with at least one end strictly inside an intended unit.
 
     A token [s, e) that covers characters of two or more units misleads when a < s < b or
