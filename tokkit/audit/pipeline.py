@@ -83,8 +83,7 @@ def reference_ids(tok: Tokenizer, names: list[str], unembedding: np.ndarray) -> 
 
 def transplant_info(spec: str) -> dict[str, Any] | None:
     """`initialised_ids` and whether the model was healed, from a transplant.json next to the model."""
-    path = Path(spec).expanduser()
-    report = (path if path.is_dir() else path.parent) / "transplant.json"
+    report = Path(spec).expanduser() / "transplant.json"  # a model directory's; never a GGUF's neighbour's
     if not report.is_file():
         return None
     try:
