@@ -70,15 +70,15 @@ def test_planted_untrained_rows_rank_first(seed: int, n_planted: int) -> None:
     """Rows that training left alone sit on one point; whatever the seed they rank first, and
     `collapsed_rows` finds exactly them with no reference given."""
     rng = np.random.default_rng(seed)
-    m = rng.normal(size=(600, 24)).astype(np.float32) + 0.5  # a shared offset, like real unembeddings
-    planted = rng.choice(600, n_planted, replace=False)
-    m[planted] = rng.normal(size=24) + 0.01 * rng.normal(size=(n_planted, 24))
+    m = rng.normal(size=(2000, 64)).astype(np.float32) + 0.5  # a shared offset, like real unembeddings
+    planted = rng.choice(2000, n_planted, replace=False)
+    m[planted] = rng.normal(size=64) + 0.01 * rng.normal(size=(n_planted, 64))
     found = collapsed_rows(m, min_neighbours=5)
     assert sorted(found.tolist()) == sorted(planted.tolist())
     d = cosine_distance(m, planted[:3])
     assert set(np.argsort(d, kind="stable")[:n_planted].tolist()) == set(planted.tolist())
-    assert np.array_equal(collapsed_rows(m, min_neighbours=5, sample=200, seed=1),
-                          collapsed_rows(m, min_neighbours=5, sample=200, seed=1))  # fmt: skip
+    assert np.array_equal(collapsed_rows(m, min_neighbours=5, sample=500, seed=1),
+                          collapsed_rows(m, min_neighbours=5, sample=500, seed=1))  # fmt: skip
 
 
 def test_reachability_on_a_tokenizer_with_an_unreachable_token(tmp_path: Path) -> None:

@@ -143,65 +143,31 @@ def audit(
             hint="audit a model together with its own tokenizer",
         )
     kinds, reach, names, texts = token_kinds(tok, n_rows)
-    eligible = kinds == "ok"
-    if settings.verify > int(eligible.sum()):
+    n_ok = int((kinds == "ok").sum())
+    if settings.verify > n_ok:
         raise InputError(
-            f"--verify {settings.verify} is more than the {int(eligible.sum()):,} ordinary tokens of this vocabulary",
-            hint=f"use --verify {int(eligible.sum())} or less",
+            f"--verify {settings.verify} is more than the {n_ok:,} ordinary tokens of this vocabulary",
+            hint=f"use --verify {n_ok} or less",
         )
-    if settings.reference is not None:
-        ref = np.array(sorted(set(settings.reference)), dtype=np.int64)
-        if ref.size == 0 or ref.min() < 0 or ref.max() >= n_rows:
-            raise InputError(f"--reference ids must be between 0 and {n_rows - 1}")
-        source = "given"
-    else:
-        ref, source = reference_ids(tok, names, e_out)
-    cos = cosine_distance(e_out, ref)
-    norm = row_norms(e_in)
+    ref, source = _reference(settings, tok, names, e_out)
+    cos, norm = cosine_distance(e_out, ref), row_norms(e_in)
     score = cos if settings.indicator is Indicator.COSINE else norm
     info = transplant_info(spec)
     initialised = np.zeros(n_rows, dtype=bool)
     if info is not None:
         ids = np.asarray(info["initialised_ids"], dtype=np.int64)
         initialised[ids[(ids >= 0) & (ids < n_rows)]] = True
-    threshold = candidate_threshold(score, eligible & ~initialised, settings.percentile)
-    candidate = eligible & (score <= threshold)
-    order = np.flatnonzero(eligible)[np.argsort(score[eligible], kind="stable")]
-    rank = np.full(n_rows, -1, dtype=np.int64)
-    rank[order] = np.arange(1, len(order) + 1)
+    threshold, order = _rank(score, kinds == "ok", initialised, settings.percentile)
     t_weights = time.perf_counter() - t0
     to_verify = order[: settings.verify]
     probs = np.full((n_rows, len(TEMPLATES)), np.nan)
-    max_prob = np.full(n_rows, np.nan)
     if len(to_verify):
         start = start_token(tok, lm.model.config)
         probs[to_verify] = repeat_probabilities(
             lm.model, to_verify.tolist(), tok.encode, start, batch_size=settings.batch_size, advance=advance
         )
-        max_prob[to_verify] = probs[to_verify].max(axis=1)
-    verified = ~np.isnan(max_prob)
-    confirmed = verified & (np.nan_to_num(max_prob, nan=1.0) < settings.confirm_below)
-    is_ref = np.zeros(n_rows, dtype=bool)
-    is_ref[ref] = True
-    table = pd.DataFrame({
-        "id": np.arange(n_rows),
-        "token": names + [""] * (n_rows - len(names)),
-        "text": texts + [""] * (n_rows - len(texts)),
-        "bytes_hex": [(b.hex() if b is not None else "") for b in tok.token_bytes()] + [""] * (n_rows - tok.vocab_size),
-        "kind": kinds.astype(str),
-        "reachable": reach,
-        "reference": is_ref,
-        "cosine_distance": cos,
-        "embedding_norm": norm,
-        "indicator": score,
-        "rank": rank,
-        "candidate": candidate,
-        **{f"p_{t.name}": probs[:, k] for k, t in enumerate(TEMPLATES)},
-        "max_prob": max_prob,
-        "verified": verified,
-        "confirmed": confirmed,
-        "initialised": initialised,
-    })  # fmt: skip
+    columns = {"kind": kinds, "reachable": reach, "cosine_distance": cos, "embedding_norm": norm, "indicator": score}
+    table = _frame(tok, names, texts, columns, ref, order, threshold, probs, settings.confirm_below, initialised)
     counts = {f"n_{k}": int((kinds == k).sum()) for k in ("ok", "unreachable", "partial_utf8", "special", "padding")}
     summary: dict[str, Any] = {
         "model": spec,
@@ -214,11 +180,11 @@ def audit(
         **counts,
         "percentile": settings.percentile,
         "threshold": threshold,
-        "n_candidates": int(candidate.sum()),
-        "n_verified": int(verified.sum()),
-        "n_confirmed": int(confirmed.sum()),
+        "n_candidates": int(table.candidate.sum()),
+        "n_verified": int(table.verified.sum()),
+        "n_confirmed": int(table.confirmed.sum()),
         "confirm_below": settings.confirm_below,
-        "precision_verified": precision_at(confirmed[to_verify].tolist(), len(to_verify)),
+        "precision_verified": precision_at(table.confirmed.to_numpy()[to_verify].tolist(), len(to_verify)),
         "seconds_weights": round(t_weights, 2),
         "seconds_verify": round(time.perf_counter() - t0 - t_weights, 2),
     }
@@ -226,8 +192,70 @@ def audit(
         summary |= {
             "initialised": int(initialised.sum()),
             "initialised_under_trained": int((initialised & (score <= threshold)).sum()),
-            "initialised_verified": int((initialised & verified).sum()),
-            "initialised_confirmed": int((initialised & confirmed).sum()),
+            "initialised_verified": int((table.initialised & table.verified).sum()),
+            "initialised_confirmed": int((table.initialised & table.confirmed).sum()),
             "healed": info["healed"],
         }
     return AuditResult(table, summary)
+
+
+def _reference(settings: AuditSettings, tok: Tokenizer, names: list[str], e_out: np.ndarray) -> tuple[np.ndarray, str]:
+    if settings.reference is None:
+        return reference_ids(tok, names, e_out)
+    ref = np.array(sorted(set(settings.reference)), dtype=np.int64)
+    if ref.size == 0 or ref.min() < 0 or ref.max() >= len(e_out):
+        raise InputError(f"--reference ids must be between 0 and {len(e_out) - 1}")
+    return ref, "given"
+
+
+def _rank(
+    score: np.ndarray, eligible: np.ndarray, initialised: np.ndarray, percentile: float
+) -> tuple[float, np.ndarray]:
+    """The candidate threshold (over ordinary tokens that were not initialised by a transplant)
+    and the ordinary tokens' ids by increasing indicator (ties by id)."""
+    threshold = candidate_threshold(score, eligible & ~initialised, percentile)
+    order = np.flatnonzero(eligible)[np.argsort(score[eligible], kind="stable")]
+    return threshold, order
+
+
+def _frame(
+    tok: Tokenizer,
+    names: list[str],
+    texts: list[str],
+    columns: dict[str, np.ndarray],
+    ref: np.ndarray,
+    order: np.ndarray,
+    threshold: float,
+    probs: np.ndarray,
+    confirm_below: float,
+    initialised: np.ndarray,
+) -> pd.DataFrame:
+    """The tidy table: one row per embedding row (see docs/audit.md for the columns)."""
+    n_rows = len(probs)
+    pad = [""] * (n_rows - len(names))
+    rank = np.full(n_rows, -1, dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    verified = ~np.isnan(probs).any(axis=1)
+    max_prob = np.full(n_rows, np.nan)
+    max_prob[verified] = probs[verified].max(axis=1)
+    is_ref = np.zeros(n_rows, dtype=bool)
+    is_ref[ref] = True
+    return pd.DataFrame({
+        "id": np.arange(n_rows),
+        "token": names + pad,
+        "text": texts + pad,
+        "bytes_hex": [(b.hex() if b is not None else "") for b in tok.token_bytes()] + pad,
+        "kind": columns["kind"].astype(str),
+        "reachable": columns["reachable"],
+        "reference": is_ref,
+        "cosine_distance": columns["cosine_distance"],
+        "embedding_norm": columns["embedding_norm"],
+        "indicator": columns["indicator"],
+        "rank": rank,
+        "candidate": (rank > 0) & (columns["indicator"] <= threshold),
+        **{f"p_{t.name}": probs[:, k] for k, t in enumerate(TEMPLATES)},
+        "max_prob": max_prob,
+        "verified": verified,
+        "confirmed": verified & (np.nan_to_num(max_prob, nan=1.0) < confirm_below),
+        "initialised": initialised,
+    })  # fmt: skip
