@@ -113,9 +113,12 @@ def audit_cmd(
             write_dir_atomic(output, fill, force=force)
     result = holder[0]
     s = result.summary
+    pool = (
+        f"{s['n_ok']:,} ordinary tokens" if "initialised" not in s else "the copied (not initialised) ordinary tokens"
+    )
     info(
         f"{s['n_candidates']:,} candidates (indicator <= {s['threshold']:.4g}: the lowest {s['percentile']:g}% of "
-        f"{s['n_ok']:,} ordinary tokens); {s['n_confirmed']} of {s['n_verified']} verified confirmed "
+        f"{pool}); {s['n_confirmed']} of {s['n_verified']} verified confirmed "
         f"(max repeat probability < {s['confirm_below']:g}); reference: {s['n_reference']} {s['reference_source']} rows"
     )
     info(f"{s['n_unreachable']:,} unreachable, {s['n_partial_utf8']:,} partial-UTF-8, {s['n_special']:,} special, "
