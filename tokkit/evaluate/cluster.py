@@ -46,11 +46,14 @@ class TokenizerSpec:
     spec: str
     tiktoken_pattern: str | None = None
     trust_remote_code: bool = False
+    fast_counting: bool = False  # the client's tokenizer took the fast path: the workers' must too
 
     @classmethod
-    def for_workers(cls, spec: str, *, tiktoken_pattern: str | None, trust_remote_code: bool) -> TokenizerSpec:
+    def for_workers(
+        cls, spec: str, *, tiktoken_pattern: str | None, trust_remote_code: bool, fast_counting: bool = False
+    ) -> TokenizerSpec:
         path = Path(spec).expanduser()
-        return cls(str(path.resolve()) if path.exists() else spec, tiktoken_pattern, trust_remote_code)
+        return cls(str(path.resolve()) if path.exists() else spec, tiktoken_pattern, trust_remote_code, fast_counting)
 
 
 def require_dask() -> None:
@@ -79,6 +82,10 @@ def worker_tokenizer(spec: TokenizerSpec) -> Tokenizer:
             tok = load_tokenizer(
                 spec.spec, tiktoken_pattern=spec.tiktoken_pattern, trust_remote_code=spec.trust_remote_code
             )
+            if spec.fast_counting:
+                from tokkit.evaluate.counting import Counting, choose_counting
+
+                choose_counting(tok, Counting.FAST)
             _loaded[spec] = tok
         return tok
 

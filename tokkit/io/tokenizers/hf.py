@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,10 @@ from typing import Any
 import numpy as np
 
 from tokkit.errors import InputError, first_line
-from tokkit.tokenizer import BYTE_LEVEL_DECODE, EncodedBatch, Tokenizer, flat_ids
+from tokkit.io.tokenizers.tiktoken import encode_in_threads, encoder_pool
+from tokkit.tokenizer import BYTE_LEVEL_DECODE, CountingPath, EncodedBatch, Tokenizer, flat_ids
+
+FAST_REASON = "tiktoken encoding built from the vocabulary; identical ids on the probe text"
 
 _BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
 
@@ -50,6 +54,9 @@ class HFTokenizer(Tokenizer):
         else:
             self.byte_fallback_ids = frozenset()
         self._install_surfaces(spec, vocab, added)
+        self._spec: dict[str, Any] | None = spec  # for `enable_fast_counting`, then dropped
+        self._fast: Callable[[str], list[int]] | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def _install_surfaces(self, spec: dict[str, Any], vocab: dict[str, int], added: dict[int, Any]) -> None:
         decoder = json.dumps(spec.get("decoder"))
@@ -84,7 +91,31 @@ class HFTokenizer(Tokenizer):
             check = "full"
         self._set_surfaces(table, check=check)
 
+    def enable_fast_counting(self) -> CountingPath:
+        """Count with a tiktoken encoding built from the vocabulary, when it is exact (see `fast_bpe`)."""
+        from tokkit.io.tokenizers.fast_bpe import FastBPE, NotExpressible, fast_plan
+
+        if self._fast is not None:
+            return CountingPath("fast", "tiktoken", FAST_REASON)
+        if self._spec is None:
+            return CountingPath("exact", "tokenizers", "the tokenizer.json was not kept after an earlier check")
+        spec, self._spec = self._spec, None
+        try:
+            fast = FastBPE(fast_plan(spec), name=self.name)
+        except NotExpressible as e:
+            return CountingPath("exact", "tokenizers", f"no tiktoken form: {e}")
+        differs = fast.probe(self._library_ids)
+        if differs is not None:
+            return CountingPath("exact", "tokenizers", f"tiktoken's ids differ from the library's on {differs[:40]!r}")
+        self._fast, self._pool = fast.encode, encoder_pool()
+        return CountingPath("fast", "tiktoken", FAST_REASON)
+
     def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+        if self._fast is not None and self._pool is not None:
+            return encode_in_threads(self._fast, lines, self._pool)
+        return self._library_ids(lines)
+
+    def _library_ids(self, lines: list[str]) -> list[list[int]]:
         try:
             return [e.ids for e in self._tok.encode_batch_fast(lines, add_special_tokens=False)]
         except Exception as e:  # the Rust side raises a bare Exception
