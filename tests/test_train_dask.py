@@ -134,3 +134,15 @@ def test_bad_engine_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     _fails([*base, "--workers", "2"], "--scheduler and --workers need --engine dask")
     _fails([*base, "--engine", "dask", "--workers", "2", "--scheduler", "tcp://x:1"], "cannot go with --scheduler")
     assert not out.exists()
+
+
+def test_an_unreadable_shard_is_named(tmp_path: Path) -> None:
+    from tokkit.errors import InputError
+    from tokkit.io.corpora import Corpus, CorpusFile
+    from tokkit.train.cluster import count_shard
+
+    folder = tmp_path / "not-a-file.txt"
+    folder.mkdir()  # opening it fails like an unreadable file does (tests may run as root)
+    shard = Corpus("c", (CorpusFile(folder, "und", 1),), {})
+    with pytest.raises(InputError, match=r"cannot read corpus shard .*not-a-file\.txt"):
+        count_shard(shard, TrainConfig(vocab_size=300))

@@ -19,14 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tokkit.errors import ClusterError
-from tokkit.io.dask_cluster import (  # noqa: F401  (Engine, DEFAULT_WORKERS, require_dask: used by the CLI)
-    CONNECT_TIMEOUT_S,
-    DEFAULT_WORKERS,
-    Engine,
-    dask_client,
-    local_cluster,
-    require_dask,
-)
+from tokkit.io.dask_cluster import CONNECT_TIMEOUT_S, dask_client
+from tokkit.io.dask_cluster import DEFAULT_WORKERS as DEFAULT_WORKERS  # re-exported: the CLI and tests use them here
+from tokkit.io.dask_cluster import Engine as Engine
+from tokkit.io.dask_cluster import local_cluster as local_cluster
+from tokkit.io.dask_cluster import require_dask as require_dask
 
 if TYPE_CHECKING:
     from tokkit.evaluate.runner import LangCounts

@@ -75,7 +75,7 @@ def count_on_cluster(
                 done.append(future)
                 if len(done) == 2:  # sum two finished tables on the cluster
                     total = client.submit(add_counts, done.pop(), done.pop(), pure=False)
-                    queue.add(total)
+                    queue.add(total)  # type: ignore[no-untyped-call]
             return WordCounts() if not done else done[0].result()
         except KilledWorker as e:
             raise ClusterError(

@@ -85,8 +85,8 @@ def _normalizer(spec: dict[str, Any]) -> bool:
 def _pattern(spec: dict[str, Any]) -> str:
     """The one regex of the pre-tokenizer, before a ByteLevel step."""
     pre = spec.get("pre_tokenizer")
-    steps = pre.get("pretokenizers", []) if isinstance(pre, dict) and pre.get("type") == "Sequence" else [pre]
-    steps = [s for s in steps if s is not None]
+    listed = pre.get("pretokenizers", []) if isinstance(pre, dict) and pre.get("type") == "Sequence" else [pre]
+    steps: list[dict[str, Any]] = [s for s in listed if isinstance(s, dict)]
     if not steps or steps[-1].get("type") != "ByteLevel":
         kinds = ", ".join(str(s.get("type")) for s in steps) or "none"
         raise NotExpressible(f"its pre-tokenizer ({kinds}) does not end in ByteLevel")
@@ -173,55 +173,18 @@ def _check_tiktoken_stops_where_the_library_does(
     """
     from tokenizers import Tokenizer, models
 
-    pairs = [tuple(m.split(" ", 1)) if isinstance(m, str) else (m[0], m[1]) for m in merges]
+    pairs = [(a, b) for a, _, b in (m.partition(" ") if isinstance(m, str) else (m[0], " ", m[1]) for m in merges)]
     bpe = Tokenizer(models.BPE(vocab=vocab, merges=pairs, ignore_merges=False))
     tokens = [t for t in vocab if len(t) > 1]
     for token, enc in zip(tokens, bpe.encode_batch_fast(tokens, add_special_tokens=False), strict=True):
         if len(enc.ids) == 1:
             continue
-        parts = [bpe.id_to_token(i) for i in enc.ids]
+        parts = [str(bpe.id_to_token(i)) for i in enc.ids]
         if not whole_word_lookup:
             raise NotExpressible(f"its merges cannot build {token!r} (they stop at {' + '.join(parts)})")
         joinable = next((a + b for a, b in pairwise(parts) if a + b in vocab), None)
         if joinable is not None:
             raise NotExpressible(f"on {token!r} tiktoken would join {joinable!r}, which its merges never do")
-
-
-def _added(spec: dict[str, Any], nfc: bool) -> dict[str, int]:
-    """The non-special added tokens, when tiktoken's special-token matching finds them as HF does."""
-    added = {str(t.get("content")): int(t.get("id")) for t in spec.get("added_tokens") or [] if not t.get("special")}
-    for t in spec.get("added_tokens") or []:
-        if t.get("special"):
-            continue
-        content = str(t.get("content"))
-        if t.get("single_word") or t.get("lstrip") or t.get("rstrip"):
-            raise NotExpressible(f"its added token {content!r} has single_word/lstrip/rstrip")
-        if t.get("normalized") and spec.get("normalizer") is not None:
-            raise NotExpressible(f"its added token {content!r} is matched after normalisation")
-        if nfc and (not unicodedata.is_normalized("NFC", content) or unicodedata.combining(content[:1] or "a")):
-            raise NotExpressible(f"its added token {content!r} could change under NFC")
-        if any(other != content and other.startswith(content) for other in added):
-            raise NotExpressible(f"its added token {content!r} is a prefix of another")
-    return added
-
-
-def _check_each_token_is_its_own_bpe(vocab: dict[str, int], merges: list[Any]) -> None:
-    """The library's merges, run on each token's own bytes (no whole-word lookup), give that token.
-
-    tiktoken merges any adjacent pair whose bytes are a token, the library only listed pairs; with
-    ids in merge order they differ only where tiktoken joins an unlisted pair (x, y). Both run the
-    same merges inside the span of x + y, so the library alone on x + y would stop at [x, y]: this
-    check finds every such token.
-    """
-    from tokenizers import Tokenizer, models
-
-    pairs = [tuple(m.split(" ", 1)) if isinstance(m, str) else (m[0], m[1]) for m in merges]
-    bpe = Tokenizer(models.BPE(vocab=vocab, merges=pairs, ignore_merges=False))
-    tokens = [t for t in vocab if len(t) > 1]
-    for token, enc in zip(tokens, bpe.encode_batch_fast(tokens, add_special_tokens=False), strict=True):
-        if len(enc.ids) != 1:
-            parts = " + ".join(repr(bpe.id_to_token(i)) for i in enc.ids)
-            raise NotExpressible(f"its merges cannot build {token!r} (they stop at {parts})")
 
 
 def fast_plan(spec: dict[str, Any]) -> FastPlan:
