@@ -27,9 +27,17 @@ class HFTokenizer(Tokenizer):
     family = "huggingface"
 
     def __init__(
-        self, tok: Any, *, name: str, source: str, files: tuple[Path, ...], spec: dict[str, Any] | None = None
+        self,
+        tok: Any,
+        *,
+        name: str,
+        source: str,
+        files: tuple[Path, ...],
+        spec: dict[str, Any] | None = None,
+        json_text: str | None = None,
     ) -> None:
-        """`spec` is `tok`'s JSON when the caller has it already (a large vocabulary takes seconds to re-serialise)."""
+        """`spec` is `tok`'s JSON (and `json_text` its text) when the caller has it already (a large
+        vocabulary takes seconds to re-serialise)."""
         tok.no_padding()
         tok.no_truncation()
         tok.encode_special_tokens = True  # special-token strings in text stay text
@@ -54,7 +62,8 @@ class HFTokenizer(Tokenizer):
         else:
             self.byte_fallback_ids = frozenset()
         self._install_surfaces(spec, vocab, added)
-        self._spec: dict[str, Any] | None = spec  # for `enable_fast_counting`, then dropped
+        self._json_text = json_text  # for `enable_fast_counting` (a str is far smaller than the parsed dict)
+        self._counting: CountingPath | None = None
         self._fast: Callable[[str], list[int]] | None = None
         self._pool: ThreadPoolExecutor | None = None
 
@@ -93,13 +102,15 @@ class HFTokenizer(Tokenizer):
 
     def enable_fast_counting(self) -> CountingPath:
         """Count with a tiktoken encoding built from the vocabulary, when it is exact (see `fast_bpe`)."""
+        if self._counting is None:
+            self._counting = self._try_fast_counting()
+        return self._counting
+
+    def _try_fast_counting(self) -> CountingPath:
         from tokkit.io.tokenizers.fast_bpe import FastBPE, NotExpressible, fast_plan
 
-        if self._fast is not None:
-            return CountingPath("fast", "tiktoken", FAST_REASON)
-        if self._spec is None:
-            return CountingPath("exact", "tokenizers", "the tokenizer.json was not kept after an earlier check")
-        spec, self._spec = self._spec, None
+        spec = json.loads(self._json_text if self._json_text is not None else self._tok.to_str())
+        self._json_text = None
         try:
             fast = FastBPE(fast_plan(spec), name=self.name)
         except NotExpressible as e:
