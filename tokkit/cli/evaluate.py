@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from tokkit.evaluate.runner import LangCounts
     from tokkit.io.corpora import Corpus
-    from tokkit.io.tokenizers import Tokenizer
+    from tokkit.tokenizer import Tokenizer
 
 TABLE_COLUMNS = [
     "tokenizer", "lang", "n_tokens", "bytes_per_token", "fertility", "split_word_share", "unk_share",
