@@ -62,12 +62,11 @@ def evaluate_cmd(
     metrics: Annotated[
         str,
         typer.Option(
-            help="basic, linguistic (adds %TR/%Pure) or all "
-            "[default: auto = basic, plus linguistic when --lang is given]."
+            help="basic, linguistic (adds %TR/%Pure), all, or auto (basic, plus linguistic when --lang is given)."
         ),
     ] = "auto",
     short_tokens: Annotated[
-        ShortTokens, typer.Option(help="%TR/%Pure rule for 1-2 character tokens (see the README).")
+        ShortTokens, typer.Option(help="%TR/%Pure rule for 1-2 character tokens (see docs/evaluate.md).")
     ] = ShortTokens.STRICT,
     scores: Annotated[
         Path | None,
