@@ -158,6 +158,20 @@ UNSPACED: frozenset[str] = frozenset({"bod", "jpn", "khm", "lao", "mya", "tha", 
 # Languages whose Latin alphabet has dotted and dotless i (İ/i, I/ı).
 DOTTED_I: frozenset[str] = frozenset({"aze", "azj", "crh", "gag", "tur"})
 
+# ISO 15924 script codes (those in Unicode, and the special Zxxx/Zyyy/Zzzz/Qaaa): a 4-letter part
+# of a name is a script only if it is one of these (`en_test` is English, not script "Test").
+SCRIPTS: frozenset[str] = frozenset(
+    """Adlm Aghb Ahom Arab Aran Armi Armn Avst Bali Bamu Bass Batk Beng Bhks Bopo Brah Brai Bugi Buhd Cakm
+    Cans Cari Cham Cher Chrs Copt Cpmn Cprt Cyrl Cyrs Deva Diak Dogr Dsrt Dupl Egyp Elba Elym Ethi Geok Geor
+    Glag Gong Gonm Goth Gran Grek Gujr Guru Hanb Hang Hani Hano Hans Hant Hatr Hebr Hira Hluw Hmng Hmnp Hrkt
+    Hung Ital Jamo Java Jpan Kali Kana Kawi Khar Khmr Khoj Kits Knda Kore Kthi Lana Laoo Latf Latg Latn Lepc
+    Limb Lina Linb Lisu Lyci Lydi Mahj Maka Mand Mani Marc Medf Mend Merc Mero Mlym Modi Mong Mroo Mtei Mult
+    Mymr Nagm Nand Narb Nbat Newa Nkoo Nshu Ogam Olck Orkh Orya Osge Osma Ougr Palm Pauc Perm Phag Phli Phlp
+    Phnx Plrd Prti Qaaa Rjng Rohg Runr Samr Sarb Saur Sgnw Shaw Shrd Sidd Sind Sinh Sogd Sogo Sora Soyo Sund
+    Sylo Syrc Syre Syrj Syrn Tagb Takr Tale Talu Taml Tang Tavt Telu Tfng Tglg Thaa Thai Tibt Tirh Tnsa Toto
+    Ugar Vaii Vith Wara Wcho Xpeo Xsux Yezi Yiii Zanb Zinh Zmth Zsye Zsym Zxxx Zyyy Zzzz""".split()
+)
+
 _TAG = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{4}))?(?:[-_]([a-z]{2}|[0-9]{3}))?((?:[-_].*)?)", re.IGNORECASE)
 
 
@@ -195,6 +209,11 @@ class Language:
         if m is None:
             return cls(raw.lower().replace("_", "-"))
         code, script, region, tail = m.groups()
+        if script and script.title() not in SCRIPTS:  # not a script: part of the tail
+            tail = raw[len(code) :]
+            script = region = None
+            if (r := re.match(r"[-_]([a-z]{2}|[0-9]{3})(?=[-_]|$)", tail, re.IGNORECASE)) is not None:
+                region, tail = r.group(1), tail[r.end() :]
         code = code.lower()
         code = ALIASES.get(code, code)
         if tail and code not in LANGUAGES and code not in MACROLANGUAGES:
