@@ -21,7 +21,9 @@ from tokkit.languages import UNSPACED_SCRIPTS
 
 runner = CliRunner()
 FLORES_CODES = [
-    line for line in (Path(__file__).parent / "data" / "flores200_codes.txt").read_text().splitlines() if line[:1] != "#"
+    line
+    for line in (Path(__file__).parent / "data" / "flores200_codes.txt").read_text().splitlines()
+    if line[:1] != "#"
 ]
 # ISO 9:1995, Russian letters: one Latin letter for each Cyrillic one, so it reverses exactly.
 ISO9 = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", "abvgdeëžzijklmnoprstufhcčšŝʺyʹèûâ", strict=True))
@@ -164,7 +166,7 @@ def test_oracles_follow_the_script() -> None:
     assert how == "Hant->Hans" and convert("我們說話") == "我们说话"
     how, convert = script_converter("srp_Cyrl", "Latn") or ("", str)
     assert how == "Cyrl->Latn" and convert("љубав и њега") == "ljubav i njega"
-    with pytest.raises(InputError, match="no %TR/%Pure oracle for arb_Latn: .* Arab script, the text in Latn"):
+    with pytest.raises(InputError, match=r"no %TR/%Pure oracle for arb_Latn: .* Arab script, the text in Latn"):
         script_converter("arb_Latn", "Arab")  # romanised Arabic against the Arabic-script list
     hant, hans = load_oracle("zho_Hant", morfessor_words=300), load_oracle("zho_Hans", morfessor_words=300)
     assert hant.name == "wordfreq+morfessor (Hant->Hans)" and hans.name == "wordfreq+morfessor"

@@ -23,7 +23,9 @@ from tokkit.languages import (
 )
 
 FLORES_CODES = [
-    line for line in (Path(__file__).parent / "data" / "flores200_codes.txt").read_text().splitlines() if line[:1] != "#"
+    line
+    for line in (Path(__file__).parent / "data" / "flores200_codes.txt").read_text().splitlines()
+    if line[:1] != "#"
 ]
 
 

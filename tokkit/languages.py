@@ -160,8 +160,7 @@ DOTTED_I: frozenset[str] = frozenset({"aze", "azj", "crh", "gag", "tur"})
 
 # ISO 15924 script codes (those in Unicode, and the special Zxxx/Zyyy/Zzzz/Qaaa): a 4-letter part
 # of a name is a script only if it is one of these (`en_test` is English, not script "Test").
-SCRIPTS: frozenset[str] = frozenset(
-    """Adlm Aghb Ahom Arab Aran Armi Armn Avst Bali Bamu Bass Batk Beng Bhks Bopo Brah Brai Bugi Buhd Cakm
+_SCRIPT_CODES = """Adlm Aghb Ahom Arab Aran Armi Armn Avst Bali Bamu Bass Batk Beng Bhks Bopo Brah Brai Bugi Buhd Cakm
     Cans Cari Cham Cher Chrs Copt Cpmn Cprt Cyrl Cyrs Deva Diak Dogr Dsrt Dupl Egyp Elba Elym Ethi Geok Geor
     Glag Gong Gonm Goth Gran Grek Gujr Guru Hanb Hang Hani Hano Hans Hant Hatr Hebr Hira Hluw Hmng Hmnp Hrkt
     Hung Ital Jamo Java Jpan Kali Kana Kawi Khar Khmr Khoj Kits Knda Kore Kthi Lana Laoo Latf Latg Latn Lepc
@@ -169,8 +168,8 @@ SCRIPTS: frozenset[str] = frozenset(
     Mymr Nagm Nand Narb Nbat Newa Nkoo Nshu Ogam Olck Orkh Orya Osge Osma Ougr Palm Pauc Perm Phag Phli Phlp
     Phnx Plrd Prti Qaaa Rjng Rohg Runr Samr Sarb Saur Sgnw Shaw Shrd Sidd Sind Sinh Sogd Sogo Sora Soyo Sund
     Sylo Syrc Syre Syrj Syrn Tagb Takr Tale Talu Taml Tang Tavt Telu Tfng Tglg Thaa Thai Tibt Tirh Tnsa Toto
-    Ugar Vaii Vith Wara Wcho Xpeo Xsux Yezi Yiii Zanb Zinh Zmth Zsye Zsym Zxxx Zyyy Zzzz""".split()
-)
+    Ugar Vaii Vith Wara Wcho Xpeo Xsux Yezi Yiii Zanb Zinh Zmth Zsye Zsym Zxxx Zyyy Zzzz"""
+SCRIPTS: frozenset[str] = frozenset(_SCRIPT_CODES.split())
 
 _TAG = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{4}))?(?:[-_]([a-z]{2}|[0-9]{3}))?((?:[-_].*)?)", re.IGNORECASE)
 
