@@ -186,3 +186,49 @@ def test_word_lists_refuse_another_script() -> None:
     assert top_words("zho_Hans", 5) == top_words("zh", 5)
     with pytest.raises(InputError, match="word list for 'zho_Hant' is in Hans script, not Hant"):
         top_words("zho_Hant", 5)
+
+
+def test_suites_pair_training_and_evaluation_languages(tmp_path: Path, corpora: Path) -> None:
+    import pandas as pd
+
+    flores = _flores_like(tmp_path, corpora, n=40)
+    train = tmp_path / "train"
+    train.mkdir()
+    for lang in ("eng", "zho"):  # short names train for eng_Latn and zho_Hans (zho is Simplified)
+        (train / f"{lang}.txt").write_text((corpora / "parallel" / f"{lang}.txt").read_text("utf-8"), "utf-8")
+    out = tmp_path / "suite"
+    args = ["train", "--per-language", str(train), "--eval-corpus", str(flores), "--vocab-sizes", "300"]
+    result = runner.invoke(app, [*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "ctc.csv")
+    assert sorted(table.lang) == ["eng", "zho"]
+    zho = table[table.lang == "zho"].set_index("vocab_size")
+    records = _records(["evaluate", str(out / zho.loc[300, "path"]), "--corpus", str(flores / "zho_Hans.txt")])
+    assert records[0]["n_tokens"] == zho.loc[300, "n_tokens"]  # measured on zho_Hans, not zho_Hant
+    (train / "ace.txt").write_text("a\n")
+    (flores / "ace_Arab.txt").write_text("\n".join(["ب"] * 40) + "\n", encoding="utf-8")
+    (flores / "ace_Latn.txt").write_text("\n".join(["b"] * 40) + "\n", encoding="utf-8")
+    _fails([*args, "-o", str(tmp_path / "s2")], "ace matches several languages: ace_Arab, ace_Latn")
+    assert not (tmp_path / "s2").exists()
+
+
+def test_report_resolves_its_languages_before_training(tmp_path: Path, corpora: Path) -> None:
+    import pandas as pd
+
+    flores = _flores_like(tmp_path, corpora, n=20)
+    config = tmp_path / "report.toml"
+    body = f'[report]\ncorpus = "{flores}"\nreference = "en"\n\n[evaluate]\ntokenizers = ["cl100k_base"]\n'
+    config.write_text(body)
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["report", "--config", str(config), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "evaluate.csv").set_index("lang")
+    assert table.loc["eng_Latn", "token_premium"] == 1.0 and "zho_Hant" in table.index
+    assert (out / "premiums.png").read_bytes()[:4] == b"\x89PNG"
+    config.write_text(body + f'\n[[train]]\nname = "x"\ncorpus = ["{corpora / "en"}"]\n')
+    config.write_text(config.read_text().replace('reference = "en"', 'reference = "en"\nlinguistic_lang = "zho"'))
+    _fails(
+        ["report", "--config", str(config), "-o", str(tmp_path / "r2")],
+        "[report]: linguistic_lang 'zho' matches several",
+    )
+    assert not (tmp_path / "r2").exists()

@@ -306,7 +306,7 @@ def clashes(langs: Iterable[str]) -> list[tuple[str, str]]:
     return [(a, b) for i, (a, la) in enumerate(parsed) for b, lb in parsed[i + 1 :] if la.same_text(lb)]
 
 
-def resolve_reference(reference: str, langs: Iterable[str]) -> str | None:
+def resolve_reference(reference: str, langs: Iterable[str], *, what: str = "reference") -> str | None:
     """The one language of `langs` that `reference` names, or None when none does.
 
     A value spelled exactly like the reference (after canonicalisation) wins; otherwise every
@@ -321,8 +321,8 @@ def resolve_reference(reference: str, langs: Iterable[str]) -> str | None:
     found = [x for x in pool if ref.covers(Language.parse(x))]
     if len(found) > 1:
         raise LanguageError(
-            f"reference {reference!r} matches several languages: {', '.join(found)}",
-            hint=f"name one of them, e.g. --reference {found[0]}",
+            f"{what} {reference!r} matches several languages: {', '.join(found)}",
+            hint=f"name one of them, e.g. {found[0]}",
         )
     return found[0] if found else None
 

@@ -266,9 +266,9 @@ def _corpus_language(value: str | None, langs: dict[str, int], key: str) -> str 
     if value is None:
         return None
     try:
-        return resolve_reference(value, langs)
+        return resolve_reference(value, langs, what=key)
     except LanguageError as e:
-        raise InputError(f"report config [report] {key}: {e}", hint=e.hint) from None
+        raise InputError(f"report config [report]: {e}", hint=e.hint) from None
 
 
 def _markdown(config: ReportConfig, tables: dict[str, pd.DataFrame], figures: dict[str, str]) -> str:
