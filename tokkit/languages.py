@@ -175,11 +175,13 @@ _TAG = re.compile(r"([a-z]{2,3})(?:[-_]([a-z]{4}))?(?:[-_]([a-z]{2}|[0-9]{3}))?(
 
 
 class LanguageError(ValueError):
-    """A language value that cannot be resolved (ambiguous); `hint` says what to do."""
+    """A language value that cannot be resolved (ambiguous); `hint` says what to do, `candidates`
+    are the languages it could mean."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, candidates: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.hint = hint
+        self.candidates = candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +325,7 @@ def resolve_reference(reference: str, langs: Iterable[str], *, what: str = "refe
         raise LanguageError(
             f"{what} {reference!r} matches several languages: {', '.join(found)}",
             hint=f"name one of them, e.g. {found[0]}",
+            candidates=tuple(found),
         )
     return found[0] if found else None
 

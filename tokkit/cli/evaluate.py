@@ -211,7 +211,9 @@ def _references(corpora: list[Corpus], reference: str | None) -> dict[str, str]:
         try:
             found = resolve_reference(reference or "eng", c.line_counts)
         except LanguageError as e:
-            raise InputError(f"{e} in corpus {c.name}", hint=e.hint) from None
+            raise InputError(
+                f"{e} in corpus {c.name}", hint=f"pass one of them: --reference {e.candidates[0]}"
+            ) from None
         if reference is not None and found is None:
             raise InputError(
                 f"reference language {reference!r} is not in corpus {c.name}",
