@@ -232,3 +232,13 @@ def test_report_resolves_its_languages_before_training(tmp_path: Path, corpora: 
         "[report]: linguistic_lang 'zho' matches several",
     )
     assert not (tmp_path / "r2").exists()
+
+
+def test_a_language_column_follows_the_same_rule(tmp_path: Path) -> None:
+    rows = [{"text": "你好世界", "lang": "zh-Hans"}, {"text": "你好世界", "lang": "zh-Hant"}]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert [r["lang"] for r in _records(["evaluate", "cl100k_base", "-c", str(path)])] == ["zho_Hans", "zho_Hant"]
+    rows.append({"text": "你好", "lang": "zho"})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _fails(["evaluate", "cl100k_base", "-c", str(path)], "has text for language zho and for zho_Hans")

@@ -146,6 +146,7 @@ def evaluate_cmd(
                 for tok in loaded:
                     with progress(f"{tok.name} on {c.name}", total=c.n_bytes, unit_bytes=True) as advance:
                         all_counts += count_tokens(tok, c, batch_size=batch_size, on_progress=advance)
+        _check_column_languages(all_counts)
         unspaced = sorted({x.lang for x in all_counts if x.word_unit == "character"})
         if unspaced:
             info(f"{', '.join(unspaced)}: written without spaces, so words are counted per character")
@@ -228,6 +229,22 @@ def _references(corpora: list[Corpus], reference: str | None) -> dict[str, str]:
         if found is not None and c.is_parallel:
             refs[c.name] = found
     return refs
+
+
+def _check_column_languages(counts: list[LangCounts]) -> None:
+    """Languages read from a .jsonl/.parquet language column follow the file rule too: `zho` and
+    `zho_Hans` in one corpus name the same text (an error)."""
+    from tokkit.errors import InputError
+    from tokkit.languages import clashes
+
+    for corpus in sorted({c.corpus for c in counts}):
+        found = clashes(sorted({c.lang for c in counts if c.corpus == corpus}))
+        if found:
+            a, b = found[0]
+            raise InputError(
+                f"corpus {corpus} has text for language {a} and for {b}, which name the same language",
+                hint="label the records with one spelling, or name scripts apart (zho_Hans, zho_Hant)",
+            )
 
 
 def _one_reference(refs: dict[str, str]) -> str | dict[str, str] | None:
