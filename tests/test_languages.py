@@ -145,3 +145,19 @@ def test_dotted_i_keys_on_language_and_script() -> None:
     assert fold_case("İSTANBUL", "azj_Latn") == "istanbul"
     assert fold_case("KITAP", "eng") == "kitap"
     assert fold_case("I", "aze_Cyrl") == "i"  # not the Latin alphabet
+
+
+IDENTITIES = st.builds(
+    Language,
+    st.sampled_from(["eng", "zho", "ace", "srp", "kas"]),
+    st.sampled_from([None, "Latn", "Hans", "Hant", "Arab", "Cyrl"]),
+    st.sampled_from([None, "TW", "US"]),
+)
+
+
+@given(IDENTITIES, IDENTITIES)
+def test_clash_is_symmetric_and_resolution_finds_every_file(a: Language, b: Language) -> None:
+    assert a.same_text(a) and a.same_text(b) == b.same_text(a)
+    assert resolve_reference(a.tag, [a.tag, b.tag]) == a.tag  # a file's own tag always names it
+    if not a.same_text(b):  # two distinct files: each full tag resolves to itself only
+        assert resolve_reference(b.tag, [a.tag, b.tag]) == b.tag
