@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from tokkit.evaluate.runner import LangCounts
     from tokkit.io.corpora import Corpus
-    from tokkit.io.tokenizers import Tokenizer
+    from tokkit.tokenizer import Tokenizer
 
 TABLE_COLUMNS = [
     "tokenizer", "lang", "n_tokens", "bytes_per_token", "fertility", "split_word_share", "unk_share",
@@ -61,12 +61,11 @@ def evaluate_cmd(
     metrics: Annotated[
         str,
         typer.Option(
-            help="basic, linguistic (adds %TR/%Pure) or all "
-            "[default: auto = basic, plus linguistic when --lang is given]."
+            help="basic, linguistic (adds %TR/%Pure), all, or auto (basic, plus linguistic when --lang is given)."
         ),
     ] = "auto",
     short_tokens: Annotated[
-        ShortTokens, typer.Option(help="%TR/%Pure rule for 1-2 character tokens (see the README).")
+        ShortTokens, typer.Option(help="%TR/%Pure rule for 1-2 character tokens (see docs/evaluate.md).")
     ] = ShortTokens.STRICT,
     scores: Annotated[
         Path | None,

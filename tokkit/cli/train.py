@@ -83,6 +83,7 @@ def train_cmd(
     from tokkit.io.tokenizers import write_tokenizer_dir
     from tokkit.train.pretokenizers import check_regex
     from tokkit.train.runner import train_tokenizer
+    from tokkit.train.superbpe import check_transition
 
     with user_errors():
         if output.exists() and not output.is_dir():
@@ -98,13 +99,7 @@ def train_cmd(
         if pretokenizer_regex is not None:
             check_regex(pretokenizer_regex, config.numbers if numbers is not None else NumberScheme.NONE)
         if algorithm is Algorithm.SUPERBPE:
-            t = config.stage1_vocab_size()
-            if not 256 + len(config.specials) < t < vocab_size:
-                raise InputError(
-                    f"--transition {transition} gives a stage-1 vocabulary of {t}, outside "
-                    f"({256 + len(config.specials)}, {vocab_size})",
-                    hint="use a fraction such as 0.9, or a count below --vocab-size",
-                )
+            check_transition(config)
         if per_language is not None:
             _suite(
                 per_language, eval_corpus, vocab_sizes, config, output, optimal_vocab, target_ctc, equalize, fmt, force
@@ -121,7 +116,12 @@ def train_cmd(
         sample = [line for _, line in zip(range(200), texts(), strict=False)]
         if not sample:
             raise InputError("the corpus has no text (only empty lines)")
-        with progress("superbpe stage 2 merges", total=None) as advance:
+        label = (
+            "superbpe: stage 1, then stage 2 merges"
+            if algorithm is Algorithm.SUPERBPE
+            else f"training {algorithm.value}"
+        )
+        with progress(label, total=None) as advance:
             trained = train_tokenizer(texts, config, on_progress=advance)
         params = {
             "corpus": [str(p) for p in corpus], "algorithm": algorithm.value, "vocab_size": vocab_size,

@@ -26,7 +26,7 @@ from tokkit.errors import ClusterError
 if TYPE_CHECKING:
     from tokkit.evaluate.runner import LangCounts
     from tokkit.io.corpora import Corpus
-    from tokkit.io.tokenizers import Tokenizer
+    from tokkit.tokenizer import Tokenizer
 
 CONNECT_TIMEOUT_S = 10.0  # how long to wait for a --scheduler before giving up
 DEFAULT_WORKERS = 2  # worker processes of a local cluster (no --scheduler)

@@ -19,8 +19,8 @@ from tokkit.evaluate.metrics import (
 )
 from tokkit.io.corpora import Corpus, iter_batches
 from tokkit.io.oracles import Oracle
-from tokkit.io.tokenizers import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer
 from tokkit.languages import is_unspaced
+from tokkit.tokenizer import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer
 
 LOOKAHEAD = 3  # batches encoded ahead of the counting
 
