@@ -143,9 +143,7 @@ def test_packaged_eval_text_is_the_corpus_copy(corpora: Path) -> None:
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    st.lists(
-        st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00\r\n"), max_size=12), max_size=30
-    ),
+    st.lists(st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00\r\n"), max_size=12), max_size=30),
     st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1),
     st.integers(1, 9),
     st.integers(1, 5),

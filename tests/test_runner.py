@@ -119,7 +119,5 @@ def test_byte_counting_equals_library_offsets(name: str, text: str, tiny_bpe_pat
     slow.surfaces = None  # the library's offsets (tiktoken has none: spans from its token bytes)
     skip = {"encode_seconds", "token_counts"}
     for a, b in zip(count_tokens(fast, corpus, batch_size=64), count_tokens(slow, corpus, batch_size=64), strict=True):
-        assert {k: v for k, v in asdict(a).items() if k not in skip} == {
-            k: v for k, v in asdict(b).items() if k not in skip
-        }
+        assert {k: v for k, v in asdict(a).items() if k not in skip} == {k: v for k, v in asdict(b).items() if k not in skip}
         assert np.array_equal(a.token_counts, b.token_counts)
