@@ -63,9 +63,9 @@ def main() -> None:
     from tokkit.evaluate.runner import count_tokens
     from tokkit.io.corpora import open_corpus
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.languages import LANGUAGES, normalize_lang
+    from tokkit.languages import LANGUAGES, Language, normalize_lang
 
-    files = sorted(p for p in args.corpus.glob("*.txt") if normalize_lang(p.stem) in LANGUAGES)
+    files = sorted(p for p in args.corpus.glob("*.txt") if Language.parse(p.stem).base in LANGUAGES)
     corpus_dir = args.corpus
     corpus = open_corpus(corpus_dir)
     corpus = corpus.select(normalize_lang(p.stem) for p in files)
