@@ -29,16 +29,19 @@ SHARED = REPO.parent / "shared" / "data"
 
 def build_corpus(size_mb: float) -> Path:
     """One <lang>.txt per language, every source file's lines repeated until the total is >= size_mb."""
-    from tokkit.languages import LANGUAGES, normalize_lang
+    from tokkit.languages import LANGUAGES, Language, LanguageError
 
     sources = sorted((SHARED / "parallel-ntrex").glob("*.txt")) + sorted((SHARED / "parallel-bible").glob("*.txt"))
     if not sources:
         sources = sorted((REPO / "corpora" / "parallel").glob("*.txt"))
     by_lang: dict[str, list[str]] = {}
     for p in sources:
-        lang = normalize_lang(p.stem)
-        if lang in LANGUAGES:
-            by_lang.setdefault(lang, []).extend(x for x in p.read_text(encoding="utf-8").splitlines() if x.strip())
+        try:
+            parsed = Language.parse(p.stem)
+        except LanguageError:
+            continue
+        if parsed.base in LANGUAGES:
+            by_lang.setdefault(parsed.tag, []).extend(x for x in p.read_text(encoding="utf-8").splitlines() if x.strip())
     total = sum(len(x.encode()) + 1 for lines in by_lang.values() for x in lines)
     copies = max(1, -(-int(size_mb * 1e6) // total))
     out = Path(tempfile.gettempdir()) / "tokkit-bench" / f"evaluate-{size_mb:g}mb"

@@ -113,13 +113,12 @@ def evaluate_cmd(
     """
     from dataclasses import asdict
 
-    from tokkit.errors import IncompatibleInputsError, InputError
+    from tokkit.errors import InputError
     from tokkit.evaluate.counting import choose_counting
     from tokkit.evaluate.runner import count_tokens
     from tokkit.io.corpora import open_corpus
     from tokkit.io.reports import check_output, save_figure, table_format_for, write_sidecar, write_table
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.languages import normalize_lang
     from tokkit.report import evaluation_table
 
     with user_errors():
@@ -134,21 +133,8 @@ def evaluate_cmd(
         if plot is not None:
             check_output(plot, force=force)
         corpora = [open_corpus(p, lang=lang, text_column=text_column, lang_column=lang_column) for p in corpus]
-        ref = normalize_lang(reference) if reference else None
-        for c in corpora:
-            if ref is not None and ref not in c.line_counts:
-                raise InputError(
-                    f"reference language {reference!r} is not in corpus {c.name}",
-                    hint=f"languages there: {', '.join(sorted(c.line_counts)) or 'none'}",
-                )
-            if ref is not None and not c.is_parallel:
-                listed = ", ".join(f"{k}={v}" for k, v in sorted(c.line_counts.items()))
-                raise IncompatibleInputsError(
-                    f"premiums need a parallel corpus, but {c.name} has unequal line counts ({listed})",
-                    hint="align the files line by line, or drop --reference",
-                )
-        if ref is None:
-            ref = "eng" if any(c.is_parallel and "eng" in c.line_counts for c in corpora) else None
+        refs = _references(corpora, reference)
+        ref = _one_reference(refs)
         for c in corpora:
             if len(c.line_counts) >= 2 and not c.is_parallel:
                 note(f"{c.name}: files have unequal line counts, so it is not parallel: no premiums")
@@ -173,11 +159,12 @@ def evaluate_cmd(
                 for tok in loaded:
                     with progress(f"{tok.name} on {c.name}", total=c.n_bytes, unit_bytes=True) as advance:
                         all_counts += count_tokens(tok, c, batch_size=batch_size, on_progress=advance)
+        _check_column_languages(all_counts)
         unspaced = sorted({x.lang for x in all_counts if x.word_unit == "character"})
         if unspaced:
             info(f"{', '.join(unspaced)}: written without spaces, so words are counted per character")
         result = evaluation_table(
-            all_counts, reference=ref, parallel={c.name: c.is_parallel for c in corpora}, alpha=alpha
+            all_counts, reference=refs, parallel={c.name: c.is_parallel for c in corpora}, alpha=alpha
         )
         for message in result.notes:
             note(message)
@@ -189,13 +176,13 @@ def evaluate_cmd(
             write_table(table, output, force=force)
             written.append(output)
         if plot is not None:
-            if ref is None or table["token_premium"].isna().all():
+            if not refs or table["token_premium"].isna().all():
                 raise InputError(
                     "--plot draws token premiums, which need a parallel corpus with the reference language"
                 )
             from tokkit.plots import premium_figure
 
-            save_figure(premium_figure(table, reference=ref), plot, force=force)
+            save_figure(premium_figure(table, reference=", ".join(sorted(set(refs.values())))), plot, force=force)
             written.append(plot)
         if written:
             inputs = [f.path for c in corpora for f in c.files] + [p for t in loaded for p in t.files]
@@ -220,6 +207,66 @@ def evaluate_cmd(
 
 
 LINGUISTIC_TABLE_COLUMNS = ["oracle", "pct_lang_token", "pct_lang_type", "pct_pure_token", "pct_pure_type"]
+
+
+def _references(corpora: list[Corpus], reference: str | None) -> dict[str, str]:
+    """The reference language of each corpus that gets premiums, by corpus name.
+
+    `--reference` resolves as documented in docs/evaluate.md (`eng` finds `eng_Latn`; a value
+    that names several languages is an error) and must be in every corpus, which must be parallel.
+    Without it, `eng` (or the one `eng_<Script>`) of each parallel corpus that has it.
+    """
+    from tokkit.errors import IncompatibleInputsError, InputError
+    from tokkit.languages import LanguageError, resolve_reference
+
+    refs = {}
+    for c in corpora:
+        if reference is None and not c.is_parallel:
+            continue
+        try:
+            found = resolve_reference(reference or "eng", c.line_counts)
+        except LanguageError as e:
+            raise InputError(
+                f"{e} in corpus {c.name}", hint=f"pass one of them: --reference {e.candidates[0]}"
+            ) from None
+        if reference is not None and found is None:
+            raise InputError(
+                f"reference language {reference!r} is not in corpus {c.name}",
+                hint=f"languages there: {', '.join(sorted(c.line_counts)) or 'none'}",
+            )
+        if reference is not None and not c.is_parallel:
+            listed = ", ".join(f"{k}={v}" for k, v in sorted(c.line_counts.items()))
+            raise IncompatibleInputsError(
+                f"premiums need a parallel corpus, but {c.name} has unequal line counts ({listed})",
+                hint="align the files line by line, or drop --reference",
+            )
+        if found is not None and c.is_parallel:
+            refs[c.name] = found
+    return refs
+
+
+def _check_column_languages(counts: list[LangCounts]) -> None:
+    """Languages read from a .jsonl/.parquet language column follow the file rule too: `zho` and
+    `zho_Hans` in one corpus name the same text (an error)."""
+    from tokkit.errors import InputError
+    from tokkit.languages import clashes
+
+    for corpus in sorted({c.corpus for c in counts}):
+        found = clashes(sorted({c.lang for c in counts if c.corpus == corpus}))
+        if found:
+            a, b = found[0]
+            raise InputError(
+                f"corpus {corpus} has text for language {a} and for {b}, which name the same language",
+                hint="label the records with one spelling, or name scripts apart (zho_Hans, zho_Hant)",
+            )
+
+
+def _one_reference(refs: dict[str, str]) -> str | dict[str, str] | None:
+    """The reference for the sidecar: one tag when every corpus uses the same (or none)."""
+    tags = set(refs.values())
+    if len(tags) > 1:
+        return refs
+    return next(iter(tags), None)
 
 
 def _check_engine(engine: Engine, scheduler: str | None, workers: int | None) -> None:
