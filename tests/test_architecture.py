@@ -114,3 +114,9 @@ def test_tokenizer_interface_is_light() -> None:
     heavy = {"tokenizers", "transformers", "sentencepiece", "tiktoken", "torch", "pandas", "gguf"}
     assert not heavy & loaded
     assert not {m for m in loaded if m.startswith("tokkit.") and m not in {"tokkit.tokenizer"}}
+
+
+def test_pure_modules_load_no_file_reading_code() -> None:
+    """The modules issue 18 named (adversarial, superbpe, evaluate/merge) no longer pull in tokkit.io."""
+    loaded = _modules_after("import tokkit.adversarial.generate, tokkit.train.superbpe, tokkit.evaluate.merge")
+    assert not {m for m in loaded if m.startswith("tokkit.io")}

@@ -128,6 +128,15 @@ def char_spans_from_byte_lengths(
     return starts, ends
 
 
+@dataclass(frozen=True, slots=True)
+class CountingPath:
+    """How a tokenizer's ids are computed for counting: `fast` (tiktoken's encoder) or `exact` (the library)."""
+
+    path: Literal["fast", "exact"]
+    encoder: str  # the library that encodes: tiktoken, tokenizers, sentencepiece
+    reason: str  # why this path (recorded in the sidecar)
+
+
 class Tokenizer(ABC):
     """One interface over every tokenizer library tokkit reads.
 
@@ -152,6 +161,15 @@ class Tokenizer(ABC):
     # How to know a line's surfaces rebuild it: "exact" (no normaliser), "NFC"/"NFKC"/... (only
     # lines the normaliser would change are suspect), or "full" (compare bytes line by line).
     surface_check = "full"
+
+    def enable_fast_counting(self) -> CountingPath:
+        """Count with tiktoken's encoder where it gives the library's ids exactly (checked on a probe).
+
+        Adapters that can take the fast path override this; the rest stay on their library.
+        """
+        return CountingPath(
+            "exact", self.family, f"{self.family} tokenizers have no tiktoken form (not byte-level BPE)"
+        )
 
     @abstractmethod
     def _ids_batch(self, lines: list[str]) -> list[list[int]]:

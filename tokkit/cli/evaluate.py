@@ -16,6 +16,7 @@ from tokkit.cli._options import (
 )
 from tokkit.cli._output import OutputFormat, emit, info, note, progress, user_errors
 from tokkit.evaluate.cluster import DEFAULT_WORKERS, Engine
+from tokkit.evaluate.counting import Counting
 from tokkit.evaluate.linguistic import ShortTokens
 
 if TYPE_CHECKING:
@@ -95,6 +96,14 @@ def evaluate_cmd(
             min=1, help=f"With --engine dask and no --scheduler: worker processes [default: {DEFAULT_WORKERS}]."
         ),
     ] = None,
+    counting: Annotated[
+        Counting,
+        typer.Option(
+            case_sensitive=False,
+            help="auto: count byte-level BPE with tiktoken where its ids are the library's (checked), else the "
+            "library; fast: tiktoken or an error; exact: the library.",
+        ),
+    ] = Counting.AUTO,
 ) -> None:
     """Measure tokenizers on corpora: token counts, premiums, fertility, compression, Rényi efficiency.
 
@@ -102,7 +111,10 @@ def evaluate_cmd(
 
     On a cluster: tokkit evaluate cl100k_base -c shards/ --engine dask --scheduler tcp://HOST:8786
     """
+    from dataclasses import asdict
+
     from tokkit.errors import InputError
+    from tokkit.evaluate.counting import choose_counting
     from tokkit.evaluate.runner import count_tokens
     from tokkit.io.corpora import open_corpus
     from tokkit.io.reports import check_output, save_figure, table_format_for, write_sidecar, write_table
@@ -135,10 +147,12 @@ def evaluate_cmd(
                 tok.name, k = f"{base}#{k}", k + 1
             names.add(tok.name)
             loaded.append(tok)
+        paths = {tok.name: choose_counting(tok, counting) for tok in loaded}
         n_shards = sum(len(c.files) for c in corpora)
         if engine is Engine.DASK:
+            fast = [paths[t.name].path == "fast" and t.family != "tiktoken" for t in loaded]
             all_counts = _count_on_dask(tokenizers, loaded, corpora, scheduler, workers, batch_size, tiktoken_pattern,
-                                        trust_remote_code)  # fmt: skip
+                                        trust_remote_code, fast)  # fmt: skip
         else:
             all_counts = []
             for c in corpora:
@@ -177,6 +191,7 @@ def evaluate_cmd(
                 "alpha": alpha, "batch_size": batch_size, "text_column": text_column, "lang_column": lang_column,
                 "tiktoken_pattern": tiktoken_pattern, "metrics": metrics, "short_tokens": short_tokens.value,
                 "engine": engine.value, "n_shards": n_shards, "scheduler": scheduler, "workers": workers,
+                "counting": counting.value, "counting_paths": {name: asdict(p) for name, p in paths.items()},
             }  # fmt: skip
             write_sidecar(written[0], params=params, inputs=inputs, outputs=written, force=force)
         if score_table is not None:
@@ -279,6 +294,7 @@ def _count_on_dask(
     batch_size: int,
     tiktoken_pattern: str | None,
     trust_remote_code: bool,
+    fast: list[bool],
 ) -> list[LangCounts]:
     """Counts of every tokenizer on every shard of the corpora, on a Dask cluster, merged per language."""
     from tokkit.evaluate.cluster import TokenizerSpec, count_on_cluster
@@ -286,9 +302,11 @@ def _count_on_dask(
     named = [
         (
             tok.name,
-            TokenizerSpec.for_workers(spec, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code),
+            TokenizerSpec.for_workers(
+                spec, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code, fast_counting=f
+            ),
         )
-        for spec, tok in zip(specs, tokenizers, strict=True)
+        for spec, tok, f in zip(specs, tokenizers, fast, strict=True)
     ]
     n_tasks = len(named) * sum(len(c.files) for c in corpora)
     where = scheduler or f"a local cluster of {workers or DEFAULT_WORKERS} workers"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from tokkit.errors import InputError
@@ -53,28 +53,53 @@ def check_transition(config: TrainConfig) -> None:
         )
 
 
-def train_superbpe(
-    texts: Callable[[], Iterator[str]], config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
-) -> tuple[Any, Any, Stage2]:
-    """Train SuperBPE; returns (final tokenizer, stage-1 tokenizer, stage-2 result)."""
+def stage1_untrained(config: TrainConfig) -> tuple[Any, Any]:
+    """Stage 1's untrained byte-level BPE (vocabulary t) and its trainer, after checking the sizes."""
     from dataclasses import replace
-
-    from tokenizers import Tokenizer, decoders, models
 
     from tokkit.train.hf import bpe_tokenizer, check_vocab_size
 
     check_vocab_size(config, 256)
     check_transition(config)
-    t = config.stage1_vocab_size()
-    # 1. stage 1: ordinary byte-level BPE up to t
-    stage1, trainer = bpe_tokenizer(replace(config, vocab_size=t), config.pretokenizer_regex or WORDS)
-    stage1.train_from_iterator(texts(), trainer)
+    return bpe_tokenizer(replace(config, vocab_size=config.stage1_vocab_size()), config.pretokenizer_regex or WORDS)
+
+
+def train_superbpe(
+    texts: Callable[[], Iterator[str]], config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
+) -> tuple[Any, Any, Stage2]:
+    """Train SuperBPE; returns (final tokenizer, stage-1 tokenizer, stage-2 result)."""
+    stage1, trainer = stage1_untrained(config)
+    stage1.train_from_iterator(texts(), trainer)  # 1. stage 1: ordinary byte-level BPE up to t
+    return _stage2(stage1, count_chunks(texts(), config), config, on_progress)
+
+
+def train_superbpe_from_counts(
+    words: Mapping[str, int],
+    chunks: Counter[str],
+    config: TrainConfig,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[Any, Any, Stage2]:
+    """`train_superbpe` from the texts' stage-1 word counts (`count_words` under `stage1_untrained`)
+    and stage-2 chunk counts (`count_chunks`): the same result."""
+    from tokkit.train.hf import fit_counts
+
+    stage1, trainer = stage1_untrained(config)
+    fit_counts(stage1, trainer, words)
+    return _stage2(stage1, chunks, config, on_progress)
+
+
+def _stage2(
+    stage1: Any, chunk_counts: Counter[str], config: TrainConfig, on_progress: Callable[[int], None] | None
+) -> tuple[Any, Any, Stage2]:
+    """Stage 2 on the trained stage 1, and the two merged into one stock BPE."""
+    from tokenizers import Tokenizer, decoders, models
+
     spec1 = stage1.to_str()
     model1 = Tokenizer.from_str(spec1).model
     vocab1: dict[str, int] = stage1.get_vocab(with_added_tokens=False)
     merges1 = _merges_of(spec1)
     # 2. stage-2 chunks, segmented by the stage-1 model (this is the merge replay)
-    chunk_counts = count_chunks(texts(), config)
     ordered = sorted(chunk_counts)  # deterministic order
     chunks = [[tok.id for tok in model1.tokenize(chunk)] for chunk in ordered]
     counts = [chunk_counts[c] for c in ordered]

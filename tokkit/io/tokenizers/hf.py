@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,10 @@ from typing import Any
 import numpy as np
 
 from tokkit.errors import InputError, first_line
-from tokkit.tokenizer import BYTE_LEVEL_DECODE, EncodedBatch, Tokenizer, flat_ids
+from tokkit.io.tokenizers.tiktoken import encode_in_threads, encoder_pool
+from tokkit.tokenizer import BYTE_LEVEL_DECODE, CountingPath, EncodedBatch, Tokenizer, flat_ids
+
+FAST_REASON = "tiktoken encoding built from the vocabulary; identical ids on the probe text"
 
 _BYTE_TOKEN = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
 
@@ -23,9 +27,17 @@ class HFTokenizer(Tokenizer):
     family = "huggingface"
 
     def __init__(
-        self, tok: Any, *, name: str, source: str, files: tuple[Path, ...], spec: dict[str, Any] | None = None
+        self,
+        tok: Any,
+        *,
+        name: str,
+        source: str,
+        files: tuple[Path, ...],
+        spec: dict[str, Any] | None = None,
+        json_text: str | None = None,
     ) -> None:
-        """`spec` is `tok`'s JSON when the caller has it already (a large vocabulary takes seconds to re-serialise)."""
+        """`spec` is `tok`'s JSON (and `json_text` its text) when the caller has it already (a large
+        vocabulary takes seconds to re-serialise)."""
         tok.no_padding()
         tok.no_truncation()
         tok.encode_special_tokens = True  # special-token strings in text stay text
@@ -50,6 +62,10 @@ class HFTokenizer(Tokenizer):
         else:
             self.byte_fallback_ids = frozenset()
         self._install_surfaces(spec, vocab, added)
+        self._json_text = json_text  # for `enable_fast_counting` (a str is far smaller than the parsed dict)
+        self._counting: CountingPath | None = None
+        self._fast: Callable[[str], list[int]] | None = None
+        self._pool: ThreadPoolExecutor | None = None
 
     def _install_surfaces(self, spec: dict[str, Any], vocab: dict[str, int], added: dict[int, Any]) -> None:
         decoder = json.dumps(spec.get("decoder"))
@@ -84,7 +100,33 @@ class HFTokenizer(Tokenizer):
             check = "full"
         self._set_surfaces(table, check=check)
 
+    def enable_fast_counting(self) -> CountingPath:
+        """Count with a tiktoken encoding built from the vocabulary, when it is exact (see `fast_bpe`)."""
+        if self._counting is None:
+            self._counting = self._try_fast_counting()
+        return self._counting
+
+    def _try_fast_counting(self) -> CountingPath:
+        from tokkit.io.tokenizers.fast_bpe import FastBPE, NotExpressible, fast_plan
+
+        spec = json.loads(self._json_text if self._json_text is not None else self._tok.to_str())
+        self._json_text = None
+        try:
+            fast = FastBPE(fast_plan(spec), name=self.name)
+        except NotExpressible as e:
+            return CountingPath("exact", "tokenizers", f"no tiktoken form: {e}")
+        differs = fast.probe(self._library_ids)
+        if differs is not None:
+            return CountingPath("exact", "tokenizers", f"tiktoken's ids differ from the library's on {differs[:40]!r}")
+        self._fast, self._pool = fast.encode, encoder_pool()
+        return CountingPath("fast", "tiktoken", FAST_REASON)
+
     def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+        if self._fast is not None and self._pool is not None:
+            return encode_in_threads(self._fast, lines, self._pool)
+        return self._library_ids(lines)
+
+    def _library_ids(self, lines: list[str]) -> list[list[int]]:
         try:
             return [e.ids for e in self._tok.encode_batch_fast(lines, add_special_tokens=False)]
         except Exception as e:  # the Rust side raises a bare Exception

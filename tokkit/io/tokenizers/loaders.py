@@ -106,7 +106,7 @@ def _load_json(path: Path, *, name: str) -> Tokenizer:
             tok = RawTokenizer.from_str(text)
         except Exception as e:  # the Rust parser raises a bare Exception
             raise InputError(f"{path} is not a valid tokenizer.json ({first_line(e)})") from None
-        return HFTokenizer(tok, name=name, source=str(path), files=(path,), spec=data)
+        return HFTokenizer(tok, name=name, source=str(path), files=(path,), spec=data, json_text=text)
     if isinstance(data.get("vocab"), list) and "config" in data:
         return _load_tekken(path, data, name=name)
     raise InputError(

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from tokkit.errors import InputError, first_line
-from tokkit.tokenizer import EncodedBatch, Tokenizer, char_spans_from_byte_lengths, flat_ids
+from tokkit.tokenizer import CountingPath, EncodedBatch, Tokenizer, char_spans_from_byte_lengths, flat_ids
+
+
+def encoder_pool() -> ThreadPoolExecutor:
+    """Threads for `encode_in_threads` (tiktoken releases the GIL while encoding, so they use every core)."""
+    return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+
+
+def encode_in_threads(
+    encode: Callable[[str], list[int]], lines: list[str], pool: ThreadPoolExecutor
+) -> list[list[int]]:
+    """`[encode(s) for s in lines]`, in chunks on the pool's threads: a plain loop per chunk, since
+    tiktoken's own `encode_ordinary_batch` starts a thread pool per call."""
+    chunk = max(1, len(lines) // (4 * pool._max_workers))
+    parts = pool.map(lambda ls: [encode(s) for s in ls], [lines[i : i + chunk] for i in range(0, len(lines), chunk)])
+    return [x for part in parts for x in part]
 
 
 class TiktokenTokenizer(Tokenizer):
@@ -52,16 +67,14 @@ class TiktokenTokenizer(Tokenizer):
         self._pool: ThreadPoolExecutor | None = None
 
     def _ids_batch(self, lines: list[str]) -> list[list[int]]:
-        # tiktoken releases the GIL while encoding: two threads use both cores
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
-        encode, offset = self._enc.encode_ordinary, self._offset
-        chunk = max(1, len(lines) // (4 * self._pool._max_workers))
-        parts = self._pool.map(
-            lambda ls: [encode(s) for s in ls], [lines[i : i + chunk] for i in range(0, len(lines), chunk)]
-        )
-        out = [x for part in parts for x in part]
+            self._pool = encoder_pool()
+        out = encode_in_threads(self._enc.encode_ordinary, lines, self._pool)
+        offset = self._offset
         return [[i + offset for i in x] for x in out] if offset else out
+
+    def enable_fast_counting(self) -> CountingPath:
+        return CountingPath("fast", "tiktoken", "a tiktoken encoding already")
 
     def _offsets_batch(self, lines: list[str]) -> EncodedBatch:  # never needed: surfaces are exact
         per_line = self._ids_batch(lines)
