@@ -73,6 +73,7 @@ bench: install models bench-mergekit
 	$(BIN)/python -m pip install -q tokenization-scorer  # the peer tool compared in renyi_vs_scorer.py
 	$(BIN)/python benchmarks/evaluate_throughput.py
 	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/train_dask.py  # >= 1 GB of Python sources in $TMPDIR; long
 	$(BIN)/python benchmarks/turkish_lemmas.py
 	$(BIN)/python benchmarks/omp_kernel.py
 	$(BIN)/python benchmarks/omp_step_costs.py

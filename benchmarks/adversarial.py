@@ -45,9 +45,11 @@ def corpus_words(corpus: Path, lang: str, n_words: int) -> list[str]:
     import wordfreq
 
     from tokkit.io.oracles import _wordfreq_code
-    from tokkit.languages import is_unspaced, normalize_lang
+    from tokkit.languages import is_unspaced, normalize_lang, resolve_reference
 
-    files = [p for p in sorted(corpus.glob("*.txt")) if normalize_lang(p.stem) == lang]
+    stems = {normalize_lang(p.stem): p for p in sorted(corpus.glob("*.txt"))}
+    found = resolve_reference(lang, stems, what="language")  # zho finds zho-Hans.txt
+    files = [stems[found]] if found else []
     if not files:
         raise SystemExit(f"no {lang}.txt in {corpus}")
     text = files[0].read_text(encoding="utf-8")

@@ -30,12 +30,12 @@ def main() -> None:
     args = parser.parse_args()
     from scipy import stats
 
-    from tokkit.languages import LANGUAGES, normalize_lang
+    from tokkit.languages import LANGUAGES, Language
     from tokkit.train.config import Algorithm, TrainConfig
     from tokkit.train.hf import train_hf
     from tokkit.train.superbpe import train_superbpe
 
-    files = sorted(p for p in args.corpus.glob("*.txt") if normalize_lang(p.stem) in LANGUAGES)
+    files = sorted(p for p in args.corpus.glob("*.txt") if Language.parse(p.stem).base in LANGUAGES)
     rows = []
     work = Path(tempfile.mkdtemp())
     (work / "train").mkdir()

@@ -272,3 +272,24 @@ def test_dask_is_imported_only_when_the_engine_runs() -> None:
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     )
     assert not {"dask", "distributed"} & loaded
+
+
+def test_dask_keeps_language_identities(tmp_path: Path, corpora: Path, scheduler: str) -> None:
+    """FLORES-style names in shard directories (zho_Hans/, zho_Hant/) and files: the workers count
+    under the identities the client read, so the rows equal the local engine's."""
+    d = tmp_path / "flores"
+    for name, source in (
+        ("zho_Hans", corpora / "parallel" / "zho.txt"),
+        ("zho_Hant", corpora / "scripts" / "zho_Hant.txt"),
+    ):
+        lines = source.read_text(encoding="utf-8").splitlines()[:40]
+        (d / name).mkdir(parents=True)
+        for i in range(2):
+            (d / name / f"part-{i}.txt").write_text("\n".join(lines[i * 20 : (i + 1) * 20]) + "\n", encoding="utf-8")
+    (d / "eng_Latn.txt").write_text("\n".join(_lines(corpora, "eng", 40)) + "\n", encoding="utf-8")
+    local = _records(["evaluate", "cl100k_base", "-c", str(d)])
+    dask = _records(["evaluate", "cl100k_base", "-c", str(d), "--engine", "dask", "--scheduler", scheduler])
+    assert [r["lang"] for r in dask] == ["eng_Latn", "zho_Hans", "zho_Hant"] and dask == local
+    (d / "zho.txt").write_text("你好\n", encoding="utf-8")
+    _fails(["evaluate", "cl100k_base", "-c", str(d), "--engine", "dask", "--scheduler", scheduler],
+           "zho_Hans/ and another file or directory for language zho and zho_Hans")  # fmt: skip

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from tokkit.cli import app
 from tokkit.train.config import SUPERTOKEN_CHUNKS, Algorithm, NumberScheme, TrainConfig
-from tokkit.train.superbpe import count_chunks, learn_merges, superword_allowed, train_superbpe
+from tokkit.train.pair_merges import learn_merges
+from tokkit.train.superbpe import count_chunks, superword_allowed, train_superbpe
 from tokkit.train.supertoken import chunk_text
 
 runner = CliRunner()

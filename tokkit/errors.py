@@ -33,3 +33,9 @@ class OutputError(TokkitError):
 
 class ClusterError(TokkitError):
     """The dask engine cannot run: dask is not installed, the scheduler is unreachable, or a worker died."""
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of an exception's message (at most 200 characters), for a one-line error."""
+    text = str(e).strip().splitlines()
+    return text[0][:200] if text else type(e).__name__

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from tokkit.languages import LANGUAGES
+from tokkit.languages import language_label
 
 
 def premium_figure(table: pd.DataFrame, *, reference: str) -> Any:
@@ -27,7 +27,7 @@ def premium_figure(table: pd.DataFrame, *, reference: str) -> Any:
     for j, tok in enumerate(pivot.columns):
         ys = [i + (j - (n_toks - 1) / 2) * bar for i in range(n_langs)]
         ax.barh(ys, pivot[tok].values, height=bar, color=colors(j % 10), label=str(tok))
-    labels = [f"{LANGUAGES[lang][0]} ({lang})" if lang in LANGUAGES else lang for lang in pivot.index]
+    labels = [language_label(lang) for lang in pivot.index]
     ax.set_yticks(range(n_langs), labels)
     ax.axvline(1.0, color="black", linewidth=0.8, linestyle="--")
     ax.set_xlabel(f"token premium (tokens relative to {reference}; 1.0 = parity)")
@@ -53,7 +53,7 @@ def ctc_vs_vocab_figure(table: pd.DataFrame, laws: dict[str, Any], target: float
     colors = plt.get_cmap("tab10" if grid.lang.nunique() <= 10 else "tab20")
     for k, (lang, g) in enumerate(grid.groupby("lang", sort=True)):
         color = colors(k % 20)
-        name = f"{LANGUAGES[lang][0]} ({lang})" if lang in LANGUAGES else lang
+        name = language_label(lang)
         ax.plot(g.vocab_size, g.n_tokens, "o", color=color, label=name)
         if lang in laws:
             law = laws[lang]

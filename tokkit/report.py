@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,14 +43,15 @@ class EvaluationResult:
 def evaluation_table(
     counts: Sequence[LangCounts],
     *,
-    reference: str | None,
+    reference: str | Mapping[str, str] | None,
     parallel: dict[str, bool],
     alpha: float = 2.5,
 ) -> EvaluationResult:
     """Metrics per tokenizer × corpus × language; premiums where the corpus is parallel.
 
     `parallel` says per corpus name whether its languages are line-aligned. Premiums need the
-    reference language in that corpus; they are blanked (NaN) where UNK covers > 10% of characters.
+    reference language in that corpus (one for all corpora, or one per corpus name); they are
+    blanked (NaN) where UNK covers > 10% of characters.
     """
     notes: list[str] = []
     rows = []
@@ -59,12 +60,13 @@ def evaluation_table(
     for c in counts:
         groups.setdefault((c.tokenizer, c.corpus), {})[c.lang] = c
     for (tok, corpus), by_lang in groups.items():
-        if reference is None or not parallel.get(corpus, False) or reference not in by_lang:
+        ref = reference.get(corpus) if isinstance(reference, Mapping) else reference
+        if ref is None or not parallel.get(corpus, False) or ref not in by_lang:
             continue
-        values = token_premiums({lang: c.n_tokens for lang, c in by_lang.items()}, reference=reference)
+        values = token_premiums({lang: c.n_tokens for lang, c in by_lang.items()}, reference=ref)
         for lang, value in values.items():
             unk = ratio(by_lang[lang].n_unk_chars, by_lang[lang].n_chars)
-            ref_unk = ratio(by_lang[reference].n_unk_chars, by_lang[reference].n_chars)
+            ref_unk = ratio(by_lang[ref].n_unk_chars, by_lang[ref].n_chars)
             if unk > MAX_UNK_SHARE or ref_unk > MAX_UNK_SHARE:
                 notes.append(f"{tok}: premium for {lang} blanked, {max(unk, ref_unk):.0%} of characters are UNK")
                 value = math.nan

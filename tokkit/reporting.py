@@ -127,6 +127,10 @@ def run_report(
     figures: dict[str, str] = {}
     transplanted: list[Path] = []
     trained: dict[str, Path] = {}
+    # the corpus and its languages first, so that a bad value fails before any training
+    corpus = open_corpus(Path(config.corpus))
+    reference = _corpus_language(config.reference, corpus.line_counts, "reference")
+    linguistic_lang = _corpus_language(config.linguistic_lang, corpus.line_counts, "linguistic_lang")
     # 1. train the listed tokenizers
     rows = []
     for spec in config.train:
@@ -157,19 +161,17 @@ def run_report(
         return loaded[name]
 
     # 2. evaluate on the parallel corpus: premiums, compression
-    corpus = open_corpus(Path(config.corpus))
     toks = [resolve(n) for n in config.evaluate]
     counts = [c for t in toks for c in count_tokens(t, corpus)]
-    table = evaluation_table(counts, reference=config.reference, parallel={corpus.name: corpus.is_parallel}).table
+    table = evaluation_table(counts, reference=reference, parallel={corpus.name: corpus.is_parallel}).table
     tables["evaluate"] = table
-    if corpus.is_parallel and config.reference in corpus.line_counts:
+    if corpus.is_parallel and reference is not None:
         figures["premiums"] = "premiums.png"
-        plots.premium_figure(table, reference=config.reference).savefig(out / "premiums.png")
+        plots.premium_figure(table, reference=reference).savefig(out / "premiums.png")
     # 3. %TR/%Pure on one language
-    if config.linguistic_lang and config.linguistic_lang in corpus.line_counts:
-        lang = config.linguistic_lang
-        lang_counts = [c for c in counts if c.lang == lang]  # counted in step 2 already
-        oracle = load_oracle(lang)
+    if linguistic_lang is not None:
+        lang_counts = [c for c in counts if c.lang == linguistic_lang]  # counted in step 2 already
+        oracle = load_oracle(linguistic_lang)
         by_name = {t.name: t for t in toks}
         results = {
             (c.tokenizer, c.corpus, c.lang): linguistic_for(
@@ -186,7 +188,7 @@ def run_report(
             tables["linguistic"],
             "tokenizer",
             ["pct_lang_token", "pct_pure_token"],
-            title=f"%TR and %Pure on {lang} (token level)",
+            title=f"%TR and %Pure on {linguistic_lang} (token level)",
             xlabel="percent",
         ).savefig(out / "linguistic.png")
     # 4. adversarial cases from one tokenizer's vocabulary, scored for all
@@ -272,6 +274,18 @@ def run_report(
         df.to_csv(out / f"{name}.csv", index=False)
     (out / "report.md").write_text(_markdown(config, tables, figures), encoding="utf-8")
     return tables
+
+
+def _corpus_language(value: str | None, langs: dict[str, int], key: str) -> str | None:
+    """The corpus language a config value names (`eng` finds `eng_Latn`), None when absent."""
+    from tokkit.languages import LanguageError, resolve_reference
+
+    if value is None:
+        return None
+    try:
+        return resolve_reference(value, langs, what=key)
+    except LanguageError as e:
+        raise InputError(f"report config [report]: {e}", hint=e.hint) from None
 
 
 def _markdown(config: ReportConfig, tables: dict[str, pd.DataFrame], figures: dict[str, str]) -> str:

@@ -16,6 +16,7 @@ from tokkit.errors import IncompatibleInputsError, InputError
 from tokkit.evaluate.runner import count_tokens
 from tokkit.io.corpora import Corpus, CorpusFile, line_source, open_corpus
 from tokkit.io.tokenizers import load_tokenizer, write_tokenizer_dir
+from tokkit.languages import LanguageError, pair_languages
 from tokkit.train.config import TrainConfig
 from tokkit.train.runner import train_tokenizer
 from tokkit.train.vocab_search import PowerLaw, equalizing_target, fit_power_law
@@ -75,7 +76,11 @@ def run_suite(
     evaluation = open_corpus(eval_corpus)
     if not evaluation.is_parallel:
         raise IncompatibleInputsError(f"--eval-corpus {eval_corpus} is not parallel (unequal line counts)")
-    langs = sorted(set(train.line_counts) & set(evaluation.line_counts))
+    try:  # the same language identity in both (`eng` trains for `eng_Latn`), named after the training files
+        pairs = dict(pair_languages(train.line_counts, evaluation.line_counts))
+    except LanguageError as e:
+        raise InputError(f"{e} (between {train_dir} and {eval_corpus})", hint=e.hint) from None
+    langs = sorted(pairs)
     if not langs:
         raise InputError(
             f"no language is in both {train_dir} and {eval_corpus}",
@@ -87,7 +92,7 @@ def run_suite(
 
     def measure(lang: str, size: int, role: str) -> dict[str, object]:
         one = replace(config, vocab_size=size)
-        return _train_and_measure(train.select([lang]), evaluation.select([lang]), lang, one, out, role)
+        return _train_and_measure(train.select([lang]), evaluation.select([pairs[lang]]), lang, one, out, role)
 
     # 2. the grid
     rows = []

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from tokkit.adversarial.cases import Case, Family, misleading, r2l_groups, spanning, unicode_variants, unit_spans
 from tokkit.errors import InputError
-from tokkit.io.tokenizers import Tokenizer
 from tokkit.languages import is_unspaced
+from tokkit.tokenizer import Tokenizer
 from tokkit.tokens import strip_markers
 
 MAX_AFFIX = 8  # characters of a word's prefix/suffix a trap token may take

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokkit.adversarial.cases import Case, Family, misleading, spanning
-from tokkit.io.tokenizers import Tokenizer
+from tokkit.tokenizer import Tokenizer
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from tokkit.audit.indicators import (
 from tokkit.audit.verify import TEMPLATES, repeat_probabilities
 from tokkit.errors import IncompatibleInputsError, InputError
 from tokkit.io.models import ROLE_TOKENS, load_model, special_roles
-from tokkit.io.tokenizers import Tokenizer
+from tokkit.tokenizer import Tokenizer
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 import tokkit
 from tokkit.cli.adversarial import app as adversarial_app
@@ -15,8 +17,34 @@ from tokkit.cli.report import report_cmd
 from tokkit.cli.train import train_cmd
 from tokkit.cli.transplant import transplant_cmd
 
+
+def _escape_help(command: TyperCommand | TyperGroup) -> None:
+    """Escape the help texts of `command` and everything below it, so that Rich prints them as written."""
+    if command.help:
+        command.help = escape(command.help)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = escape(param.help)  # type: ignore[attr-defined]
+    for sub in getattr(command, "commands", {}).values():
+        _escape_help(sub)
+
+
+class PlainHelpGroup(TyperGroup):
+    """The root group; its help texts are plain text, not Rich markup.
+
+    Typer renders help with Rich markup, where a `[default: eng]` written in a help text is a style tag
+    and disappears (with the space before it left over). Each time Typer builds the command tree, the root
+    group escapes every help text in it once, so brackets print as written.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        _escape_help(self)
+
+
 app = typer.Typer(
     name="tokkit",
+    cls=PlainHelpGroup,
     help="Tokenizer analysis and surgery: train, evaluate, attack and transplant tokenizers.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,

@@ -16,6 +16,7 @@ from tokkit.cli._options import (
 )
 from tokkit.cli._output import OutputFormat, emit, info, note, progress, user_errors
 from tokkit.evaluate.cluster import DEFAULT_WORKERS, Engine
+from tokkit.evaluate.counting import Counting
 from tokkit.evaluate.linguistic import ShortTokens
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from tokkit.evaluate.runner import LangCounts
     from tokkit.io.corpora import Corpus
-    from tokkit.io.tokenizers import Tokenizer
+    from tokkit.tokenizer import Tokenizer
 
 TABLE_COLUMNS = [
     "tokenizer", "lang", "n_tokens", "bytes_per_token", "fertility", "split_word_share", "unk_share",
@@ -61,12 +62,11 @@ def evaluate_cmd(
     metrics: Annotated[
         str,
         typer.Option(
-            help="basic, linguistic (adds %TR/%Pure) or all "
-            "[default: auto = basic, plus linguistic when --lang is given]."
+            help="basic, linguistic (adds %TR/%Pure), all, or auto (basic, plus linguistic when --lang is given)."
         ),
     ] = "auto",
     short_tokens: Annotated[
-        ShortTokens, typer.Option(help="%TR/%Pure rule for 1-2 character tokens (see the README).")
+        ShortTokens, typer.Option(help="%TR/%Pure rule for 1-2 character tokens (see docs/evaluate.md).")
     ] = ShortTokens.STRICT,
     scores: Annotated[
         Path | None,
@@ -96,6 +96,14 @@ def evaluate_cmd(
             min=1, help=f"With --engine dask and no --scheduler: worker processes [default: {DEFAULT_WORKERS}]."
         ),
     ] = None,
+    counting: Annotated[
+        Counting,
+        typer.Option(
+            case_sensitive=False,
+            help="auto: count byte-level BPE with tiktoken where its ids are the library's (checked), else the "
+            "library; fast: tiktoken or an error; exact: the library.",
+        ),
+    ] = Counting.AUTO,
 ) -> None:
     """Measure tokenizers on corpora: token counts, premiums, fertility, compression, Rényi efficiency.
 
@@ -103,12 +111,14 @@ def evaluate_cmd(
 
     On a cluster: tokkit evaluate cl100k_base -c shards/ --engine dask --scheduler tcp://HOST:8786
     """
-    from tokkit.errors import IncompatibleInputsError, InputError
+    from dataclasses import asdict
+
+    from tokkit.errors import InputError
+    from tokkit.evaluate.counting import choose_counting
     from tokkit.evaluate.runner import count_tokens
     from tokkit.io.corpora import open_corpus
     from tokkit.io.reports import check_output, save_figure, table_format_for, write_sidecar, write_table
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.languages import normalize_lang
     from tokkit.report import evaluation_table
 
     with user_errors():
@@ -123,21 +133,8 @@ def evaluate_cmd(
         if plot is not None:
             check_output(plot, force=force)
         corpora = [open_corpus(p, lang=lang, text_column=text_column, lang_column=lang_column) for p in corpus]
-        ref = normalize_lang(reference) if reference else None
-        for c in corpora:
-            if ref is not None and ref not in c.line_counts:
-                raise InputError(
-                    f"reference language {reference!r} is not in corpus {c.name}",
-                    hint=f"languages there: {', '.join(sorted(c.line_counts)) or 'none'}",
-                )
-            if ref is not None and not c.is_parallel:
-                listed = ", ".join(f"{k}={v}" for k, v in sorted(c.line_counts.items()))
-                raise IncompatibleInputsError(
-                    f"premiums need a parallel corpus, but {c.name} has unequal line counts ({listed})",
-                    hint="align the files line by line, or drop --reference",
-                )
-        if ref is None:
-            ref = "eng" if any(c.is_parallel and "eng" in c.line_counts for c in corpora) else None
+        refs = _references(corpora, reference)
+        ref = _one_reference(refs)
         for c in corpora:
             if len(c.line_counts) >= 2 and not c.is_parallel:
                 note(f"{c.name}: files have unequal line counts, so it is not parallel: no premiums")
@@ -150,21 +147,24 @@ def evaluate_cmd(
                 tok.name, k = f"{base}#{k}", k + 1
             names.add(tok.name)
             loaded.append(tok)
+        paths = {tok.name: choose_counting(tok, counting) for tok in loaded}
         n_shards = sum(len(c.files) for c in corpora)
         if engine is Engine.DASK:
+            fast = [paths[t.name].path == "fast" and t.family != "tiktoken" for t in loaded]
             all_counts = _count_on_dask(tokenizers, loaded, corpora, scheduler, workers, batch_size, tiktoken_pattern,
-                                        trust_remote_code)  # fmt: skip
+                                        trust_remote_code, fast)  # fmt: skip
         else:
             all_counts = []
             for c in corpora:
                 for tok in loaded:
                     with progress(f"{tok.name} on {c.name}", total=c.n_bytes, unit_bytes=True) as advance:
                         all_counts += count_tokens(tok, c, batch_size=batch_size, on_progress=advance)
+        _check_column_languages(all_counts)
         unspaced = sorted({x.lang for x in all_counts if x.word_unit == "character"})
         if unspaced:
             info(f"{', '.join(unspaced)}: written without spaces, so words are counted per character")
         result = evaluation_table(
-            all_counts, reference=ref, parallel={c.name: c.is_parallel for c in corpora}, alpha=alpha
+            all_counts, reference=refs, parallel={c.name: c.is_parallel for c in corpora}, alpha=alpha
         )
         for message in result.notes:
             note(message)
@@ -176,13 +176,13 @@ def evaluate_cmd(
             write_table(table, output, force=force)
             written.append(output)
         if plot is not None:
-            if ref is None or table["token_premium"].isna().all():
+            if not refs or table["token_premium"].isna().all():
                 raise InputError(
                     "--plot draws token premiums, which need a parallel corpus with the reference language"
                 )
             from tokkit.plots import premium_figure
 
-            save_figure(premium_figure(table, reference=ref), plot, force=force)
+            save_figure(premium_figure(table, reference=", ".join(sorted(set(refs.values())))), plot, force=force)
             written.append(plot)
         if written:
             inputs = [f.path for c in corpora for f in c.files] + [p for t in loaded for p in t.files]
@@ -191,6 +191,7 @@ def evaluate_cmd(
                 "alpha": alpha, "batch_size": batch_size, "text_column": text_column, "lang_column": lang_column,
                 "tiktoken_pattern": tiktoken_pattern, "metrics": metrics, "short_tokens": short_tokens.value,
                 "engine": engine.value, "n_shards": n_shards, "scheduler": scheduler, "workers": workers,
+                "counting": counting.value, "counting_paths": {name: asdict(p) for name, p in paths.items()},
             }  # fmt: skip
             write_sidecar(written[0], params=params, inputs=inputs, outputs=written, force=force)
         if score_table is not None:
@@ -206,6 +207,66 @@ def evaluate_cmd(
 
 
 LINGUISTIC_TABLE_COLUMNS = ["oracle", "pct_lang_token", "pct_lang_type", "pct_pure_token", "pct_pure_type"]
+
+
+def _references(corpora: list[Corpus], reference: str | None) -> dict[str, str]:
+    """The reference language of each corpus that gets premiums, by corpus name.
+
+    `--reference` resolves as documented in docs/evaluate.md (`eng` finds `eng_Latn`; a value
+    that names several languages is an error) and must be in every corpus, which must be parallel.
+    Without it, `eng` (or the one `eng_<Script>`) of each parallel corpus that has it.
+    """
+    from tokkit.errors import IncompatibleInputsError, InputError
+    from tokkit.languages import LanguageError, resolve_reference
+
+    refs = {}
+    for c in corpora:
+        if reference is None and not c.is_parallel:
+            continue
+        try:
+            found = resolve_reference(reference or "eng", c.line_counts)
+        except LanguageError as e:
+            raise InputError(
+                f"{e} in corpus {c.name}", hint=f"pass one of them: --reference {e.candidates[0]}"
+            ) from None
+        if reference is not None and found is None:
+            raise InputError(
+                f"reference language {reference!r} is not in corpus {c.name}",
+                hint=f"languages there: {', '.join(sorted(c.line_counts)) or 'none'}",
+            )
+        if reference is not None and not c.is_parallel:
+            listed = ", ".join(f"{k}={v}" for k, v in sorted(c.line_counts.items()))
+            raise IncompatibleInputsError(
+                f"premiums need a parallel corpus, but {c.name} has unequal line counts ({listed})",
+                hint="align the files line by line, or drop --reference",
+            )
+        if found is not None and c.is_parallel:
+            refs[c.name] = found
+    return refs
+
+
+def _check_column_languages(counts: list[LangCounts]) -> None:
+    """Languages read from a .jsonl/.parquet language column follow the file rule too: `zho` and
+    `zho_Hans` in one corpus name the same text (an error)."""
+    from tokkit.errors import InputError
+    from tokkit.languages import clashes
+
+    for corpus in sorted({c.corpus for c in counts}):
+        found = clashes(sorted({c.lang for c in counts if c.corpus == corpus}))
+        if found:
+            a, b = found[0]
+            raise InputError(
+                f"corpus {corpus} has text for language {a} and for {b}, which name the same language",
+                hint="label the records with one spelling, or name scripts apart (zho_Hans, zho_Hant)",
+            )
+
+
+def _one_reference(refs: dict[str, str]) -> str | dict[str, str] | None:
+    """The reference for the sidecar: one tag when every corpus uses the same (or none)."""
+    tags = set(refs.values())
+    if len(tags) > 1:
+        return refs
+    return next(iter(tags), None)
 
 
 def _check_engine(engine: Engine, scheduler: str | None, workers: int | None) -> None:
@@ -233,6 +294,7 @@ def _count_on_dask(
     batch_size: int,
     tiktoken_pattern: str | None,
     trust_remote_code: bool,
+    fast: list[bool],
 ) -> list[LangCounts]:
     """Counts of every tokenizer on every shard of the corpora, on a Dask cluster, merged per language."""
     from tokkit.evaluate.cluster import TokenizerSpec, count_on_cluster
@@ -240,9 +302,11 @@ def _count_on_dask(
     named = [
         (
             tok.name,
-            TokenizerSpec.for_workers(spec, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code),
+            TokenizerSpec.for_workers(
+                spec, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code, fast_counting=f
+            ),
         )
-        for spec, tok in zip(specs, tokenizers, strict=True)
+        for spec, tok, f in zip(specs, tokenizers, fast, strict=True)
     ]
     n_tasks = len(named) * sum(len(c.files) for c in corpora)
     where = scheduler or f"a local cluster of {workers or DEFAULT_WORKERS} workers"

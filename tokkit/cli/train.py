@@ -9,6 +9,7 @@ import typer
 
 from tokkit.cli._options import ForceOpt, FormatOpt
 from tokkit.cli._output import OutputFormat, emit, info, progress, user_errors
+from tokkit.io.dask_cluster import DEFAULT_WORKERS, Engine
 from tokkit.train.config import Algorithm, Normalization, NumberScheme, TrainConfig
 
 _D = TrainConfig()
@@ -68,21 +69,46 @@ def train_cmd(
     equalize: Annotated[
         bool, typer.Option(help="With --optimal-vocab: the target that makes CTC most equal across languages.")
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            case_sensitive=False,
+            help="local: read and count in this process; dask: count words shard by shard (one task per file) "
+            "on a Dask cluster and train on the sum (bpe, unigram, wordpiece, superbpe).",
+        ),
+    ] = Engine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="With --engine dask: a running scheduler (tcp://HOST:8786) [default: start a local cluster].",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help=f"With --engine dask and no --scheduler: worker processes [default: {DEFAULT_WORKERS}]."
+        ),
+    ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     force: ForceOpt = False,
 ) -> None:
     """Train a tokenizer; the output directory loads with `tokenizers` and `transformers.AutoTokenizer`.
 
     Example: tokkit train corpora/en corpora/code --algorithm superbpe --vocab-size 2000 -o out/superbpe
+
+    On a cluster: tokkit train 'shards/*.txt' --engine dask --scheduler tcp://HOST:8786 -o out/bpe
     """
     import pandas as pd
 
     from tokkit.errors import InputError, OutputExistsError
     from tokkit.io.corpora import line_source, open_corpus
+    from tokkit.io.globs import expand_globs
     from tokkit.io.reports import run_meta, write_dir_atomic
     from tokkit.io.tokenizers import write_tokenizer_dir
     from tokkit.train.pretokenizers import check_regex
     from tokkit.train.runner import train_tokenizer
+    from tokkit.train.superbpe import check_transition
 
     with user_errors():
         if output.exists() and not output.is_dir():
@@ -98,13 +124,8 @@ def train_cmd(
         if pretokenizer_regex is not None:
             check_regex(pretokenizer_regex, config.numbers if numbers is not None else NumberScheme.NONE)
         if algorithm is Algorithm.SUPERBPE:
-            t = config.stage1_vocab_size()
-            if not 256 + len(config.specials) < t < vocab_size:
-                raise InputError(
-                    f"--transition {transition} gives a stage-1 vocabulary of {t}, outside "
-                    f"({256 + len(config.specials)}, {vocab_size})",
-                    hint="use a fraction such as 0.9, or a count below --vocab-size",
-                )
+            check_transition(config)
+        _check_engine(engine, scheduler, workers, config, per_language)
         if per_language is not None:
             _suite(
                 per_language, eval_corpus, vocab_sizes, config, output, optimal_vocab, target_ctc, equalize, fmt, force
@@ -114,20 +135,41 @@ def train_cmd(
             raise InputError("--optimal-vocab and --eval-corpus need --per-language DIR")
         if not corpus:
             raise InputError("give a CORPUS to train on (or --per-language DIR for a suite)")
-        corpora = [open_corpus(p, lang=lang, text_column=text_column, all_files=True) for p in corpus]
-        files = [f for c in corpora for f in c.files]
-
-        texts = line_source(corpora)
-        sample = [line for _, line in zip(range(200), texts(), strict=False)]
+        corpus = expand_globs(corpus)
+        try:
+            corpora = [open_corpus(p, lang=lang, text_column=text_column, all_files=True) for p in corpus]
+            files = [f for c in corpora for f in c.files]
+            texts = line_source(corpora)
+            sample = [line for _, line in zip(range(200), texts(), strict=False)]
+        except OSError as e:
+            raise InputError(f"cannot read corpus file {e.filename} ({e.strerror or type(e).__name__})") from None
         if not sample:
             raise InputError("the corpus has no text (only empty lines)")
-        with progress("superbpe stage 2 merges", total=None) as advance:
-            trained = train_tokenizer(texts, config, on_progress=advance)
+        label = (
+            "superbpe: stage 1, then stage 2 merges"
+            if algorithm is Algorithm.SUPERBPE
+            else f"training {algorithm.value}"
+        )
+        if engine is Engine.DASK:
+            from tokkit.train.cluster import count_on_cluster
+            from tokkit.train.runner import train_tokenizer_from_counts
+
+            where = scheduler or f"a local cluster of {workers or DEFAULT_WORKERS} workers"
+            with progress(f"counting words in {len(files)} shards on {where}", total=len(files)) as advance:
+                counts = count_on_cluster(
+                    corpora, config, scheduler=scheduler, n_workers=workers or DEFAULT_WORKERS, on_progress=advance
+                )
+            with progress(label, total=None) as advance:
+                trained = train_tokenizer_from_counts(counts, config, on_progress=advance)
+        else:
+            with progress(label, total=None) as advance:
+                trained = train_tokenizer(texts, config, on_progress=advance)
         params = {
             "corpus": [str(p) for p in corpus], "algorithm": algorithm.value, "vocab_size": vocab_size,
             "min_frequency": min_frequency, "special_tokens": list(config.specials), "numbers": config.numbers.value,
             "normalization": normalization.value, "pretokenizer_regex": pretokenizer_regex,
             "transition": transition, "lang": lang, "text_column": text_column, "stats": trained.stats,
+            "engine": engine.value, "scheduler": scheduler, "workers": workers, "n_shards": len(files),
         }  # fmt: skip
         corpus = corpus or []
         meta = run_meta(params=params, inputs=[f.path for f in files], seeds={"seed": seed}, outputs=[output])
@@ -141,6 +183,29 @@ def train_cmd(
         write_dir_atomic(output, fill, force=force)
     row = {"output": str(output), "algorithm": algorithm.value, **trained.stats}
     emit(pd.DataFrame([row]), fmt, title="tokkit train")
+
+
+def _check_engine(
+    engine: Engine, scheduler: str | None, workers: int | None, config: TrainConfig, per_language: Path | None
+) -> None:
+    """Flags that only make sense together; dask installed and the algorithm countable when asked for."""
+    from tokkit.errors import InputError
+    from tokkit.io.dask_cluster import require_dask
+    from tokkit.train.word_counts import check_countable
+
+    if engine is not Engine.DASK:
+        if scheduler is not None or workers is not None:
+            raise InputError("--scheduler and --workers need --engine dask")
+        return
+    if scheduler is not None and workers is not None:
+        raise InputError(
+            "--workers sets the size of a local cluster, so it cannot go with --scheduler",
+            hint="the scheduler's cluster has its own workers; drop --workers",
+        )
+    if per_language is not None:
+        raise InputError("--engine dask trains one tokenizer; a --per-language suite runs locally")
+    check_countable(config)
+    require_dask()
 
 
 def _suite(

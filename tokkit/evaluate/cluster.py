@@ -12,30 +12,23 @@ dask is optional (`pip install 'tokkit[dask]'`) and imported only when the engin
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tokkit.errors import ClusterError
+from tokkit.io.dask_cluster import CONNECT_TIMEOUT_S, dask_client
+from tokkit.io.dask_cluster import DEFAULT_WORKERS as DEFAULT_WORKERS  # re-exported: the CLI and tests use them here
+from tokkit.io.dask_cluster import Engine as Engine
+from tokkit.io.dask_cluster import local_cluster as local_cluster
+from tokkit.io.dask_cluster import require_dask as require_dask
 
 if TYPE_CHECKING:
     from tokkit.evaluate.runner import LangCounts
     from tokkit.io.corpora import Corpus
-    from tokkit.io.tokenizers import Tokenizer
-
-CONNECT_TIMEOUT_S = 10.0  # how long to wait for a --scheduler before giving up
-DEFAULT_WORKERS = 2  # worker processes of a local cluster (no --scheduler)
-INSTALL_MESSAGE = "--engine dask needs dask.distributed: pip install 'tokkit[dask]'"
-
-
-class Engine(str, Enum):
-    LOCAL = "local"  # this process
-    DASK = "dask"  # tasks on a Dask cluster (an existing scheduler, or a local cluster)
+    from tokkit.tokenizer import Tokenizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +39,14 @@ class TokenizerSpec:
     spec: str
     tiktoken_pattern: str | None = None
     trust_remote_code: bool = False
+    fast_counting: bool = False  # the client's tokenizer took the fast path: the workers' must too
 
     @classmethod
-    def for_workers(cls, spec: str, *, tiktoken_pattern: str | None, trust_remote_code: bool) -> TokenizerSpec:
+    def for_workers(
+        cls, spec: str, *, tiktoken_pattern: str | None, trust_remote_code: bool, fast_counting: bool = False
+    ) -> TokenizerSpec:
         path = Path(spec).expanduser()
-        return cls(str(path.resolve()) if path.exists() else spec, tiktoken_pattern, trust_remote_code)
-
-
-def require_dask() -> None:
-    """Fail with one clear line when dask.distributed is not installed."""
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise ClusterError(INSTALL_MESSAGE) from None
+        return cls(str(path.resolve()) if path.exists() else spec, tiktoken_pattern, trust_remote_code, fast_counting)
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,6 +67,10 @@ def worker_tokenizer(spec: TokenizerSpec) -> Tokenizer:
             tok = load_tokenizer(
                 spec.spec, tiktoken_pattern=spec.tiktoken_pattern, trust_remote_code=spec.trust_remote_code
             )
+            if spec.fast_counting:
+                from tokkit.evaluate.counting import Counting, choose_counting
+
+                choose_counting(tok, Counting.FAST)
             _loaded[spec] = tok
         return tok
 
@@ -92,50 +84,6 @@ def count_shard(spec: TokenizerSpec, shard: Corpus, batch_size: int) -> list[Lan
 
 # --------------------------------------------------------------------------------------------
 # Client side
-
-
-def local_cluster(n_workers: int) -> Any:
-    """A `distributed.LocalCluster` of `n_workers` single-threaded processes on this machine,
-    listening on 127.0.0.1 only, on free ports (no dashboard; its HTTP endpoint on a free port too,
-    so that several clusters can run at once)."""
-    from distributed import LocalCluster
-
-    return LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-    )
-
-
-@contextmanager
-def dask_client(
-    scheduler: str | None, *, n_workers: int = DEFAULT_WORKERS, timeout: float = CONNECT_TIMEOUT_S
-) -> Iterator[Any]:
-    """A `distributed.Client` of the scheduler at `scheduler`, or of a local cluster of
-    `n_workers` single-threaded processes started (and stopped) here."""
-    require_dask()
-    from distributed import Client
-
-    # importing distributed sets its loggers to INFO; follow tokkit's verbosity instead (-v shows them)
-    logging.getLogger("distributed").setLevel(logging.getLogger().getEffectiveLevel())
-    if scheduler is None:
-        with local_cluster(n_workers) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
-            yield client
-        return
-    try:
-        client = Client(scheduler, timeout=timeout)  # type: ignore[no-untyped-call]
-    except (OSError, ValueError) as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ClusterError(
-            f"cannot reach the dask scheduler at {scheduler} ({reason})",
-            hint="check the address (tcp://HOST:8786) and that the scheduler is running; "
-            "without --scheduler, tokkit starts a local cluster",
-        ) from None
-    with client:
-        yield client
 
 
 def count_on_cluster(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tokkit.evaluate.lang_counts import LangCounts as LangCounts  # re-exported: its old home
 from tokkit.evaluate.linguistic import LinguisticCounts, ShortTokens
 from tokkit.evaluate.metrics import (
     covered_characters,
@@ -19,31 +20,10 @@ from tokkit.evaluate.metrics import (
 )
 from tokkit.io.corpora import Corpus, iter_batches
 from tokkit.io.oracles import Oracle
-from tokkit.io.tokenizers import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer
 from tokkit.languages import is_unspaced
+from tokkit.tokenizer import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer
 
 LOOKAHEAD = 3  # batches encoded ahead of the counting
-
-
-@dataclass(frozen=True, slots=True)
-class LangCounts:
-    """Raw counts of one tokenizer on one language of one corpus. Metrics are derived, never stored."""
-
-    tokenizer: str
-    corpus: str
-    lang: str
-    word_unit: str  # "whitespace" or "character" (languages written without spaces)
-    n_lines: int
-    n_bytes: int
-    n_chars: int
-    n_words: int
-    n_tokens: int
-    n_split_words: int  # words covered by two or more tokens
-    n_unk_chars: int  # characters inside UNK tokens
-    n_fallback_chars: int  # characters spelled with byte-fallback tokens
-    vocab_size: int
-    encode_seconds: float
-    token_counts: np.ndarray = field(repr=False)  # (V,) occurrences of each id
 
 
 @dataclass(frozen=True, slots=True)

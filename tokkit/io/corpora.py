@@ -1,6 +1,10 @@
 """Read corpora: a text file, a directory of `<lang>.txt` files (or `<lang>/` directories of `.txt`
 shards), or `.jsonl`/`.parquet` with a text column.
 
+A file's language is its name up to the first dot, read as a language identity
+(`tokkit.languages.Language`): `zho_Hans.txt` and `zho_Hant.txt` are two languages, `eng.txt`
+and `eng_Latn.txt` one (an error). FLORES-200's own `<lang>.dev`/`<lang>.devtest` files count as text.
+
 Text is streamed in batches of lines (never read whole), validated on the way: UTF-8 only,
 no NUL bytes, a leading BOM dropped, CRLF and CR line ends read as LF.
 """
@@ -14,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokkit.errors import InputError
-from tokkit.languages import normalize_lang
+from tokkit.languages import clashes, normalize_lang
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 TABLE_SUFFIXES = {".jsonl", ".parquet"}
+DIRECTORY_TEXT_SUFFIXES = {".txt", ".dev", ".devtest"}  # text files of a directory (FLORES-200 names its splits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +97,8 @@ def open_corpus(
         if not files:
             raise InputError(f"corpus directory {path} has only empty files")
     elif path.is_dir():
-        candidates = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in {".txt", *TABLE_SUFFIXES})
+        suffixes = DIRECTORY_TEXT_SUFFIXES | TABLE_SUFFIXES
+        candidates = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in suffixes)
         shard_dirs = {d: shards for d in sorted(path.iterdir()) if (shards := _shard_files(d))}
         if not candidates and not shard_dirs:
             raise InputError(
@@ -101,26 +107,16 @@ def open_corpus(
             )
         # with `lang`, every file of the directory is text of that one language
         files = tuple(_corpus_file(p, lang) for p in candidates)
-        langs = [f.lang for f in files if f.lang is not None]
-        dupes = sorted({x for x in langs if langs.count(x) > 1})
-        if dupes and lang is None:
-            raise InputError(
-                f"corpus directory {path} has several files for language(s) {', '.join(dupes)}",
-                hint="name files <lang>.txt (or put shards in a <lang>/ directory), or pass --lang when all "
-                "files are one language",
-            )
+        sources = [(f.lang, f.path.name) for f in files if f.lang is not None]
         for d, shards in shard_dirs.items():
             shard_lang = normalize_lang(lang or d.name)
-            if shard_lang in langs and lang is None:
-                raise InputError(
-                    f"corpus directory {path} has {d.name}/ and another file or directory for language {shard_lang}",
-                    hint="put a language's text either in <lang>.txt or in <lang>/ shards, not both",
-                )
-            langs.append(shard_lang)
+            sources.append((shard_lang, f"{d.name}/"))
             nonempty = tuple(CorpusFile(p, shard_lang, size) for p in shards if (size := p.stat().st_size) > 0)
             if not nonempty:
                 raise InputError(f"shard directory {d} has only empty files")
             files += nonempty
+        if lang is None:
+            _check_distinct(path, sources)
     else:
         files = (_corpus_file(path, lang),)
     counts: dict[str, int] = {}
@@ -128,6 +124,31 @@ def open_corpus(
         if f.lang is not None:
             counts[f.lang] = counts.get(f.lang, 0) + count_lines(f.path)
     return Corpus(path.name or str(path), files, counts, text_column, lang_column)
+
+
+def _check_distinct(path: Path, sources: list[tuple[str, str]]) -> None:
+    """One file (or shard directory) per language identity: `zho.txt` + `zho_Hans.txt`, or
+    `eng.txt` + `eng/`, name the same text twice."""
+    names: dict[str, list[str]] = {}
+    for lang, name in sources:
+        names.setdefault(lang, []).append(name)
+    same = [(lang, names[lang]) for lang in names if len(names[lang]) > 1]
+    for a, b in clashes(names):
+        same.append((f"{a} and {b}", names[a] + names[b]))
+    if same:
+        what, listed = same[0]
+        shard = next((n for n in listed if n.endswith("/")), None)
+        if shard is not None:
+            raise InputError(
+                f"corpus directory {path} has {shard} and another file or directory for language {what} "
+                f"({', '.join(listed)})",
+                hint="put a language's text either in <lang>.txt or in <lang>/ shards, not both",
+            )
+        raise InputError(
+            f"corpus directory {path} has several files for language {what}: {', '.join(listed)}",
+            hint="keep one file (or <lang>/ shard directory) per language; name scripts apart (zho_Hans, zho_Hant), "
+            "or pass --lang when all files are one language",
+        )
 
 
 def _shard_files(directory: Path) -> list[Path]:

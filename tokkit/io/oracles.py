@@ -8,6 +8,11 @@
   the list and cached): valid when wordfreq lists it (or it is a morph of the model); pure when
   it is valid and Morfessor keeps it as a single known morph.
 
+The word lists are wordfreq's, one per language in one script (Serbo-Croatian in Latin, Chinese
+in Simplified characters). Text in another script is converted where wordfreq itself does so
+(Serbian Cyrillic to Latin, Traditional to Simplified Chinese characters; the oracle's name says
+so); other mismatches (e.g. `arb_Latn`, romanised Arabic, against the Arabic-script list) have no oracle.
+
 zeyrek has two problems, worked around here without touching site-packages: its `analyze()`
 needs NLTK's downloadable tokenizer (we call the analyser on single words), and analysing one
 form of a verb can break later forms through mutable attribute sets handed out by reference
@@ -21,13 +26,13 @@ import io
 import itertools
 import logging
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tokkit.errors import InputError
 from tokkit.io.catalog import cache_dir
-from tokkit.languages import ALIASES, LANGUAGES, fold_case, normalize_lang
+from tokkit.languages import ALIASES, LANGUAGES, MACROLANGUAGES, Language, fold_case
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +58,67 @@ class AnalyserError(Exception):
     """The analyser failed on one string (counted as unanalysable, never fatal)."""
 
 
-def _wordfreq_code(lang: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class WordList:
+    """The wordfreq list for a language identity: the ISO 639-3 code it belongs to (`key`, which
+    names cached models), wordfreq's code, and the script its words are in."""
+
+    key: str
+    code: str
+    script: str | None
+
+
+def word_list(lang: str) -> WordList | None:
+    """The wordfreq list of `lang`'s language (or of its macrolanguage: `srp` uses `sh`), if any."""
     import wordfreq
 
-    code = TO_ISO1.get(lang, lang)
-    return code if code in wordfreq.available_languages() else None
+    available = set(wordfreq.available_languages())
+    code = Language.parse(lang).code
+    for key in (code, MACROLANGUAGES.get(code)):
+        if key is None:
+            continue
+        wf = TO_ISO1.get(key, key)
+        if wf in available:
+            return WordList(key, wf, LANGUAGES[key][1] if key in LANGUAGES else None)
+    return None
+
+
+def _wordfreq_code(lang: str) -> str | None:
+    found = word_list(lang)
+    return found.code if found is not None else None
+
+
+def script_converter(lang: str, target: str | None) -> tuple[str, Callable[[str], str]] | None:
+    """("Cyrl->Latn", function) turning `lang`'s text into the `target` script of a word list, as
+    wordfreq does for lookups; None when no conversion is needed. Raises InputError when the
+    scripts differ and there is no such conversion."""
+    lg = Language.parse(lang)
+    script = lg.usual_script
+    if script is None or target is None or script == target:
+        return None
+    if (script, target) == ("Cyrl", "Latn") and MACROLANGUAGES.get(lg.code, lg.code) == "hbs":
+        from wordfreq.transliterate import SR_LATN_TABLE
+
+        return "Cyrl->Latn", lambda text: text.translate(SR_LATN_TABLE)
+    if (script, target) == ("Hant", "Hans"):
+        table = _simplified_chinese()
+        return "Hant->Hans", lambda text: text.translate(table)
+    raise InputError(
+        f"no %TR/%Pure oracle for {lg.tag}: the word list of its language is in {target} script, the text in {script}",
+        hint="evaluate it without --metrics linguistic, or write the text in the list's script",
+    )
+
+
+def _simplified_chinese() -> dict[int, str]:
+    """wordfreq's character table from Traditional to Simplified Chinese (what it uses for lookups)."""
+    import gzip
+
+    import msgpack
+    from wordfreq.util import data_path
+
+    with gzip.open(data_path("_chinese_mapping.msgpack.gz")) as fh:
+        table: dict[int, str] = msgpack.load(fh, raw=False, strict_map_key=False)
+    return table
 
 
 def supported_languages() -> list[str]:
@@ -65,7 +126,8 @@ def supported_languages() -> list[str]:
     import wordfreq
 
     iso1 = set(wordfreq.available_languages())
-    return sorted({v for k, v in ALIASES.items() if k in iso1} | {"tur"})
+    bases = {v for k, v in ALIASES.items() if k in iso1} | {"tur"}
+    return sorted(bases | {m for m, base in MACROLANGUAGES.items() if base in bases})
 
 
 def _fix_zeyrek() -> None:
@@ -254,18 +316,45 @@ def _morfessor_model(lang: str, words: list[str]) -> Any:
     return model
 
 
+@dataclass
+class ConvertedOracle:
+    """An oracle whose word list is in another script: each string is converted, then judged."""
+
+    inner: Oracle
+    lang: str
+    convert: Callable[[str], str]
+    name: str
+
+    def is_valid(self, text: str) -> bool:
+        return self.inner.is_valid(self.convert(text))
+
+    def is_pure(self, text: str) -> bool:
+        return self.inner.is_pure(self.convert(text))
+
+    def is_short_word(self, text: str) -> bool:
+        return self.inner.is_short_word(self.convert(text))
+
+
 def load_oracle(lang: str, *, morfessor_words: int = MORFESSOR_WORDS) -> Oracle:
-    """The oracle for a language: zeyrek for Turkish, wordfreq + Morfessor for the others."""
-    code = normalize_lang(lang)
-    if code == "tur":
-        return ZeyrekOracle.load()
-    if _wordfreq_code(code) is None:
-        name = LANGUAGES.get(code, (code,))[0]
+    """The oracle for a language identity: zeyrek for Turkish, wordfreq + Morfessor for the others
+    (`zho_Hans` and `zho_Hant` share the Chinese model, the second through Simplified characters)."""
+    lg = Language.parse(lang)
+    found = word_list(lg.tag)
+    if found is None:
+        known = LANGUAGES.get(lg.base)
+        name = f"{known[0]} ({lg.tag})" if known else lg.tag
         raise InputError(
-            f"no %TR/%Pure oracle for {name} ({code})",
+            f"no %TR/%Pure oracle for {name}",
             hint=f"supported languages: {', '.join(supported_languages())}",
         )
-    return MorfessorOracle.load(code, n_words=morfessor_words)
+    conversion = script_converter(lg.tag, found.script)
+    inner: Oracle = (
+        ZeyrekOracle.load() if found.key == "tur" else MorfessorOracle.load(found.key, n_words=morfessor_words)
+    )
+    if conversion is None:
+        return inner
+    how, convert = conversion
+    return ConvertedOracle(inner, lg.tag, convert, f"{inner.name} ({how})")
 
 
 def judge_all(oracle: Oracle, texts: Iterable[str]) -> dict[str, tuple[bool, bool] | None]:

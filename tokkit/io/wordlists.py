@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tokkit.errors import InputError
-from tokkit.io.oracles import _wordfreq_code, supported_languages
-from tokkit.languages import normalize_lang
+from tokkit.io.oracles import supported_languages, word_list
+from tokkit.languages import Language
 
 
 def top_words(lang: str, n: int, path: Path | None = None) -> list[str]:
@@ -21,12 +21,18 @@ def top_words(lang: str, n: int, path: Path | None = None) -> list[str]:
         if not words:
             raise InputError(f"--words {path} is empty")
         return words[:n]
-    code = _wordfreq_code(normalize_lang(lang))
-    if code is None:
+    found = word_list(lang)
+    if found is None:
         raise InputError(
             f"no word list for language {lang!r}",
             hint=f"pass --words FILE (one word per line), or use one of: {', '.join(supported_languages())}",
         )
+    script = Language.parse(lang).usual_script
+    if script is not None and found.script is not None and script != found.script:
+        raise InputError(
+            f"wordfreq's word list for {lang!r} is in {found.script} script, not {script}",
+            hint="pass --words FILE (one word per line, in the script you want)",
+        )
     import wordfreq
 
-    return list(wordfreq.top_n_list(code, n))
+    return list(wordfreq.top_n_list(found.code, n))

@@ -2,7 +2,7 @@
 
 - WordPiece: HF's `WordPieceTrainer` is BPE with `##` continuation symbols whose ids follow
   hash-map order, so ties break differently from run to run. Here the same BPE runs on sorted
-  symbols with `superbpe.learn_merges` (deterministic: ties go to the smaller ids).
+  symbols with `pair_merges.learn_merges` (deterministic: ties go to the smaller ids).
 - Unigram: HF's `UnigramTrainer` finds the same pieces but scores some differently run to run.
   Here the pieces are kept and their scores re-estimated from scratch by Viterbi EM on the
   training words (start: every piece -1, i.e. fewest pieces; then log relative frequency).
@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from tokkit.train.superbpe import learn_merges
+from tokkit.train.pair_merges import learn_merges
 
 EM_ROUNDS = 3
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tokkit.train.config import Algorithm, TrainConfig
+from tokkit.train.word_counts import WordCounts, check_countable
 
 ROLES: dict[Algorithm, dict[str, str]] = {
     Algorithm.BPE: {"eos_token": "<|endoftext|>"},
@@ -35,11 +36,35 @@ class TrainedTokenizer:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+def train_tokenizer_from_counts(
+    counts: WordCounts, config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
+) -> TrainedTokenizer:
+    """`train_tokenizer` from the texts' word counts (`word_counts.count_texts`): the same tokenizer."""
+    check_countable(config)
+    t0 = time.perf_counter()
+    stats: dict[str, Any] = {}
+    if config.algorithm is Algorithm.SUPERBPE:
+        from tokkit.train.superbpe import train_superbpe_from_counts
+
+        tok, stage1, stage2 = train_superbpe_from_counts(counts.words, counts.chunks, config, on_progress=on_progress)
+        stats["stage1_vocab_size"] = stage1.get_vocab_size(with_added_tokens=True)
+        stats["n_stage2_merges"] = len(stage2.merges)
+    else:
+        from tokkit.train.hf import train_hf_from_counts
+
+        tok = train_hf_from_counts(counts.words, config)
+    return _trained(tok, config, _roles(config), {}, stats, t0)
+
+
+def _roles(config: TrainConfig) -> dict[str, str]:
+    return {k: v for k, v in ROLES[config.algorithm].items() if v in config.specials or "unk" in k}
+
+
 def train_tokenizer(
     texts: Callable[[], Iterator[str]], config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
 ) -> TrainedTokenizer:
     """Train `config.algorithm` on the texts; the result is ready to save."""
-    roles = {k: v for k, v in ROLES[config.algorithm].items() if v in config.specials or "unk" in k}
+    roles = _roles(config)
     t0 = time.perf_counter()
     stats: dict[str, Any] = {}
     extra: dict[str, bytes] = {}
@@ -66,6 +91,13 @@ def train_tokenizer(
             extra["tokenizer.model"] = model.read_bytes()
             tok = sentencepiece_to_tokenizers(model)
         roles = dict(ROLES[config.algorithm])
+    return _trained(tok, config, roles, extra, stats, t0)
+
+
+def _trained(
+    tok: Any, config: TrainConfig, roles: dict[str, str], extra: dict[str, bytes], stats: dict[str, Any], t0: float
+) -> TrainedTokenizer:
+    """The result with its facts: training time, vocabulary size, tokens with an inner space."""
     stats["train_seconds"] = round(time.perf_counter() - t0, 3)
     stats["vocab_size"] = tok.get_vocab_size(with_added_tokens=True)
     vocab = tok.get_vocab(with_added_tokens=True)

@@ -11,117 +11,22 @@ Split(SUPERWORDS) + ByteLevel pre-tokenizer, so it reproduces the training segme
 
 from __future__ import annotations
 
-import heapq
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import pairwise
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from tokkit.errors import InputError
 from tokkit.train.config import TrainConfig
+from tokkit.train.pair_merges import Stage2, learn_merges
 from tokkit.train.pretokenizers import SUPERWORDS, WORDS, byte_level
 
 _WORD = re.compile(rb"\S+")
 
 
-@dataclass(frozen=True, slots=True)
-class Stage2:
-    """The merges stage 2 learned and the final segmentation of every training chunk."""
-
-    merges: list[tuple[int, int]]  # (left id, right id); merge i creates id first_new_id + i
-    sequences: list[list[int]]  # chunk i after all merges
-
-
 def superword_allowed(surface: bytes, max_words: int) -> bool:
     """SuperBPE's stage-2 filter: at most `max_words` words, and no colon followed by a space."""
     return b": " not in surface and len(_WORD.findall(surface)) <= max_words
-
-
-def _merge(seq: list[int], a: int, b: int, new: int) -> list[int]:
-    out: list[int] = []
-    i, n = 0, len(seq)
-    while i < n:
-        if i + 1 < n and seq[i] == a and seq[i + 1] == b:
-            out.append(new)
-            i += 2
-        else:
-            out.append(seq[i])
-            i += 1
-    return out
-
-
-def learn_merges(
-    chunks: Sequence[Sequence[int]],
-    counts: Sequence[int],
-    surfaces: Sequence[bytes],
-    n_merges: int,
-    *,
-    min_frequency: int = 2,
-    allowed: Callable[[bytes], bool] = lambda s: True,
-    on_progress: Callable[[int], None] | None = None,
-) -> Stage2:
-    """Greedy BPE on id sequences with multiplicities: pure, deterministic.
-
-    Each step merges the most frequent adjacent pair (ties: the smaller ids first) whose merged
-    surface `allowed` accepts; a rejected pair is never proposed again. Stops after `n_merges`
-    merges or when no pair occurs `min_frequency` times.
-    """
-    if len(chunks) != len(counts):
-        raise ValueError("chunks and counts differ in length")
-    seqs = [list(c) for c in chunks]
-    surf = list(surfaces)
-    pair_count: Counter[tuple[int, int]] = Counter()
-    where: defaultdict[tuple[int, int], set[int]] = defaultdict(set)
-    for k, seq in enumerate(seqs):
-        for p in pairwise(seq):
-            pair_count[p] += counts[k]
-            where[p].add(k)
-    heap = [(-c, p) for p, c in pair_count.items()]
-    heapq.heapify(heap)
-    merges: list[tuple[int, int]] = []
-    rejected: set[tuple[int, int]] = set()
-    while heap and len(merges) < n_merges:
-        negc, pair = heapq.heappop(heap)
-        current = pair_count.get(pair, 0)
-        if -negc != current:  # stale entry
-            if current > 0:
-                heapq.heappush(heap, (-current, pair))
-            continue
-        if current < min_frequency:
-            break
-        if pair in rejected:
-            continue
-        a, b = pair
-        merged = surf[a] + surf[b]
-        if not allowed(merged):
-            rejected.add(pair)
-            continue
-        new = len(surf)
-        surf.append(merged)
-        merges.append(pair)
-        changed: set[tuple[int, int]] = set()
-        for k in sorted(where.pop(pair)):
-            seq = seqs[k]
-            c = counts[k]
-            for p in pairwise(seq):
-                pair_count[p] -= c
-                changed.add(p)
-            seq = seqs[k] = _merge(seq, a, b, new)
-            for p in pairwise(seq):
-                pair_count[p] += c
-                where[p].add(k)
-                changed.add(p)
-        pair_count.pop(pair, None)
-        for p in changed:
-            c = pair_count.get(p, 0)
-            if c > 0 and p not in rejected:
-                heapq.heappush(heap, (-c, p))
-            elif c <= 0:
-                pair_count.pop(p, None)
-        if on_progress is not None:
-            on_progress(1)
-    return Stage2(merges, seqs)
 
 
 def superbpe_pretokenizer(config: TrainConfig) -> Any:
@@ -137,34 +42,69 @@ def count_chunks(texts: Iterable[str], config: TrainConfig) -> Counter[str]:
     return counts
 
 
-def train_superbpe(
-    texts: Callable[[], Iterator[str]], config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
-) -> tuple[Any, Any, Stage2]:
-    """Train SuperBPE; returns (final tokenizer, stage-1 tokenizer, stage-2 result)."""
-    from dataclasses import replace
+def check_transition(config: TrainConfig) -> None:
+    """The transition point t must leave room for stage 1 (> alphabet + specials) and stage 2 (< vocab size)."""
+    t, floor = config.stage1_vocab_size(), 256 + len(config.specials)
+    if not floor < t < config.vocab_size:
+        raise InputError(
+            f"--transition {config.transition} gives a stage-1 vocabulary of {t}, "
+            f"outside ({floor}, {config.vocab_size})",
+            hint="use a fraction such as 0.9, or a count below --vocab-size",
+        )
 
-    from tokenizers import Tokenizer, decoders, models
+
+def stage1_untrained(config: TrainConfig) -> tuple[Any, Any]:
+    """Stage 1's untrained byte-level BPE (vocabulary t) and its trainer, after checking the sizes."""
+    from dataclasses import replace
 
     from tokkit.train.hf import bpe_tokenizer, check_vocab_size
 
     check_vocab_size(config, 256)
-    t = config.stage1_vocab_size()
-    if not 256 + len(config.specials) < t <= config.vocab_size:
-        raise ValueError(f"transition {config.transition} gives a stage-1 vocabulary of {t}")
-    # 1. stage 1: ordinary byte-level BPE up to t
-    stage1, trainer = bpe_tokenizer(replace(config, vocab_size=t), config.pretokenizer_regex or WORDS)
-    stage1.train_from_iterator(texts(), trainer)
+    check_transition(config)
+    return bpe_tokenizer(replace(config, vocab_size=config.stage1_vocab_size()), config.pretokenizer_regex or WORDS)
+
+
+def train_superbpe(
+    texts: Callable[[], Iterator[str]], config: TrainConfig, *, on_progress: Callable[[int], None] | None = None
+) -> tuple[Any, Any, Stage2]:
+    """Train SuperBPE; returns (final tokenizer, stage-1 tokenizer, stage-2 result)."""
+    stage1, trainer = stage1_untrained(config)
+    stage1.train_from_iterator(texts(), trainer)  # 1. stage 1: ordinary byte-level BPE up to t
+    return _stage2(stage1, count_chunks(texts(), config), config, on_progress)
+
+
+def train_superbpe_from_counts(
+    words: Mapping[str, int],
+    chunks: Counter[str],
+    config: TrainConfig,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[Any, Any, Stage2]:
+    """`train_superbpe` from the texts' stage-1 word counts (`count_words` under `stage1_untrained`)
+    and stage-2 chunk counts (`count_chunks`): the same result."""
+    from tokkit.train.hf import fit_counts
+
+    stage1, trainer = stage1_untrained(config)
+    fit_counts(stage1, trainer, words)
+    return _stage2(stage1, chunks, config, on_progress)
+
+
+def _stage2(
+    stage1: Any, chunk_counts: Counter[str], config: TrainConfig, on_progress: Callable[[int], None] | None
+) -> tuple[Any, Any, Stage2]:
+    """Stage 2 on the trained stage 1, and the two merged into one stock BPE."""
+    from tokenizers import Tokenizer, decoders, models
+
     spec1 = stage1.to_str()
     model1 = Tokenizer.from_str(spec1).model
     vocab1: dict[str, int] = stage1.get_vocab(with_added_tokens=False)
     merges1 = _merges_of(spec1)
     # 2. stage-2 chunks, segmented by the stage-1 model (this is the merge replay)
-    chunk_counts = count_chunks(texts(), config)
     ordered = sorted(chunk_counts)  # deterministic order
     chunks = [[tok.id for tok in model1.tokenize(chunk)] for chunk in ordered]
     counts = [chunk_counts[c] for c in ordered]
     id_to_token = {i: s for s, i in stage1.get_vocab(with_added_tokens=True).items()}
-    from tokkit.io.tokenizers import BYTE_LEVEL_DECODE
+    from tokkit.tokenizer import BYTE_LEVEL_DECODE
 
     n_ids = max(id_to_token) + 1
     regular = set(vocab1.values()) - {stage1.token_to_id(s) for s in config.specials}
