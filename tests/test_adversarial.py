@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tokkit.adversarial.cases import Case, r2l_groups, spanning, unicode_variants, unit_spans
+from tokkit.adversarial.cases import Case, misleading, r2l_groups, spanning, unicode_variants, unit_spans
 from tokkit.cli import app
 
 runner = CliRunner()
@@ -91,6 +91,10 @@ def test_pure_helpers() -> None:
     text, units = unit_spans(["moves", "table"], " ")
     assert text == "moves table" and units == [(0, 5), (6, 11)]
     assert spanning([0, 4, 10], [4, 10, 11], [(0, 5), (5, 10), (10, 11)]) == [1]
+    # 一个|人: 一个人 [0,3) covers both units exactly (a superword); 个人 [1,3) starts inside 一个
+    assert spanning([0], [3], [(0, 2), (2, 3)]) == [0] and misleading([0], [3], [(0, 2), (2, 3)]) == []
+    assert misleading([0, 1], [1, 3], [(0, 2), (2, 3)]) == [1]
+    assert misleading([0, 4], [4, 11], [(0, 5), (5, 10), (10, 11)]) == [1]  # "stable" cuts into "moves"
     kinds = dict(unicode_variants("café"))
     assert kinds["nfd"] != "café" and "\u200b" in kinds["zero-width"] and "\u0430" in kinds["homoglyph"]
     case = Case("x", "eng", "boundary", "ab", ["a", "b"], ["ab"], ["ab"], None, "a b", [(0, 1), (1, 2)])
@@ -146,3 +150,42 @@ def test_spaced_languages_get_several_writing_styles(tmp_path: Path) -> None:
     texts = [json.loads(x)["text"] for x in cases.read_text().splitlines() if '"boundary"' in x]
     assert any(t.startswith("#") for t in texts) and any(t.startswith("www.") for t in texts)
     assert any(t.isalpha() and t.islower() for t in texts)  # plain run-together words too
+
+
+def test_zh_boundary_cases_cut_into_words_not_superwords(tmp_path: Path) -> None:
+    """Qwen2.5 has 一个人, 没有人, ... as single tokens: pairs whose crossing tokens only cover whole
+    words are dropped, every kept case has a token with an end strictly inside a word (rebuilt
+    here from the decoded tokens), and --n is still met."""
+    from tokkit.adversarial.score import judge
+    from tokkit.io.tokenizers import load_tokenizer
+
+    cases = tmp_path / "cases.jsonl"
+    result = runner.invoke(app, ["adversarial", "generate", "qwen2.5", "--lang", "zh", "--n", "60", "--n-other", "0",
+                                 "-o", str(cases), "-f", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "superwords" in result.stderr  # the dropped pairs are counted
+    records = [json.loads(line) for line in cases.read_text("utf-8").splitlines()]
+    assert len(records) == 60
+    tok = load_tokenizer("qwen2.5")
+    for r in records:
+        pieces = [tok.decode([i]) for i in tok.encode(r["text"])]
+        assert "".join(pieces) == r["text"]
+        starts = [sum(len(p) for p in pieces[:k]) for k in range(len(pieces))]
+        ends = [s + len(p) for s, p in zip(starts, pieces)]
+        units = [tuple(u) for u in r["units"]]
+        assert any(any(a < s < b or a < e < b for a, b in units) for s, e in
+                   ((starts[i], ends[i]) for i in spanning(starts, ends, units)))  # fmt: skip
+        assert judge(tok, Case.from_record(r)).violated
+    superword = Case("s", "zh", "boundary", "一个人", ["一个", "人"], [], [], None, "一个 人", [(0, 2), (2, 3)])
+    assert tok.encode("一个人") == [tok.encode("一个人")[0]] and not judge(tok, superword).violated
+
+
+def test_generate_says_when_the_vocabulary_allows_fewer_cases(tmp_path: Path) -> None:
+    tok = _trap_tokenizer(tmp_path)
+    words = tmp_path / "words.txt"
+    words.write_text("moves\ntable\nstable\nmove\n")
+    cases = tmp_path / "cases.jsonl"
+    result = runner.invoke(app, ["adversarial", "generate", str(tok), "--lang", "en", "--words", str(words),
+                                 "--n", "50", "-o", str(cases)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "of the 50 boundary cases asked for" in result.stderr

@@ -46,12 +46,24 @@ n = 10
 base = "{base}"
 tokenizer = "mine"
 methods = ["subword-mean", "mean"]
+
+[audit]
+models = ["{base}"]
+verify = 5
+transplanted = true
 ''')
     out = tmp_path / "report"
     result = runner.invoke(app, ["report", "--config", str(config), "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = (out / "report.md").read_text()
-    for section in ("Trained tokenizers", "token premium", "%TR and %Pure", "Adversarial", "Transplant"):
+    for section in (
+        "Trained tokenizers",
+        "token premium",
+        "%TR and %Pure",
+        "Adversarial",
+        "Transplant",
+        "tokkit audit",
+    ):
         assert section in text
     for png in ("premiums.png", "linguistic.png", "adversarial.png", "transplant.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG" and f"]({png})" in text
@@ -59,6 +71,9 @@ methods = ["subword-mean", "mean"]
     assert transplant.method.tolist() == ["subword-mean", "mean"]
     assert (out / "tokenizers" / "mine" / "tokenizer.json").is_file() and (out / "tokkit.meta.json").is_file()
     assert set(pd.read_csv(out / "evaluate.csv").tokenizer) == {"cl100k_base", "mine"}
+    audit = pd.read_csv(out / "audit.csv")  # the base model, then the two transplanted ones
+    assert audit.model.tolist() == [str(base), "transplant/subword-mean", "transplant/mean"]
+    assert (audit.n_verified == 5).all() and (out / "audit" / "2-mean" / "audit.png").is_file()
 
 
 def test_bad_config(tmp_path: Path) -> None:
@@ -73,6 +88,7 @@ def test_bad_config(tmp_path: Path) -> None:
         ('[[train]]\nname = "a"\ncorpus = ["x"]\nalgorithm = "bpe2"\n', "unknown algorithm"),
         ('[[train]]\nname = "a"\ncorpus = ["x"]\nvocab_size = "big"\n', "vocab_size must be an integer"),
         ('[transplant]\nmethods = ["magic"]\n', "unknown transplant method"),
+        ("[audit]\nmodel = 'x'\n", "unknown key(s) in [audit]"),
     ]:
         bad.write_text(body)
         result = runner.invoke(app, ["report", "--config", str(bad), "-o", str(tmp_path / "r")])

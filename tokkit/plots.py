@@ -107,3 +107,39 @@ def bar_figure(
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=m + 1, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def audit_figure(table: pd.DataFrame, *, threshold: float, title: str, labels: int = 8) -> Any:
+    """Histogram of the under-training indicator over ordinary tokens (log counts), the candidate
+    threshold, and every verified token as a tick: red when confirmed, grey when not."""
+    import matplotlib.pyplot as plt
+
+    ok = table[table.kind == "ok"]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.hist(ok.indicator.to_numpy(float), bins=120, color="#4c72b0", alpha=0.8, log=True, label="ordinary tokens")
+    if threshold > -float("inf"):
+        ax.axvline(
+            threshold, color="black", linestyle="--", linewidth=0.8, label=f"candidate threshold {threshold:.3g}"
+        )
+    verified = ok[ok.verified]
+    for confirmed, color, name in ((False, "#999999", "verified, repeats fine"), (True, "#d62728", "confirmed")):
+        part = verified[verified.confirmed == confirmed]
+        if len(part):
+            ax.plot(part.indicator, [0.6] * len(part), "|", color=color, markersize=18, label=f"{name} ({len(part)})")
+    shown = verified[verified.confirmed].sort_values("indicator").head(labels)
+    if len(shown):
+        lines = ["confirmed (lowest indicator first):"] + [f"{_printable(t)!r}" for t in shown.text]
+        ax.text(0.99, 0.62, "\n".join(lines), transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                color="#d62728", family="monospace")  # fmt: skip
+    ax.set_ylim(bottom=0.4)
+    ax.set_xlabel("indicator (lower = more under-trained)")
+    ax.set_ylabel("tokens (log)")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _printable(text: str) -> str:
+    """Token text the default font can draw: characters past U+2FFF (CJK, cuneiform, ...) as U+XXXX."""
+    return "".join(c if ord(c) < 0x3000 else f"U+{ord(c):04X}" for c in text)[:24]

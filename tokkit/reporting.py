@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from tokkit.errors import InputError
+from tokkit.errors import InputError, TokkitError
 from tokkit.io.catalog import cache_dir
 from tokkit.io.corpora import line_source, open_corpus
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer, write_tokenizer_dir
@@ -33,6 +33,7 @@ class ReportConfig:
     evaluate: list[str] = field(default_factory=list)
     adversarial: dict[str, Any] = field(default_factory=dict)
     transplant: dict[str, Any] = field(default_factory=dict)
+    audit: dict[str, Any] = field(default_factory=dict)
 
 
 def read_config(path: Path) -> ReportConfig:
@@ -49,7 +50,7 @@ def read_config(path: Path) -> ReportConfig:
         raise InputError(f"cannot read report config {path} ({e.strerror or e})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(f"report config {path} is not valid TOML ({e})") from None
-    unknown = set(data) - {"report", "train", "evaluate", "adversarial", "transplant"}
+    unknown = set(data) - {"report", "train", "evaluate", "adversarial", "transplant", "audit"}
     if unknown:
         raise InputError(f"report config {path}: unknown section(s) {', '.join(sorted(unknown))}")
     head = data.get("report", {})
@@ -61,6 +62,11 @@ def read_config(path: Path) -> ReportConfig:
     transplant = {
         k: (v.replace("{cache}", cache) if isinstance(v, str) else v) for k, v in data.get("transplant", {}).items()
     }
+    audit = dict(data.get("audit", {}))
+    extra = set(audit) - {"models", "verify", "transplanted"}
+    if extra:
+        raise InputError(f"report config {path}: unknown key(s) in [audit]: {', '.join(sorted(extra))}")
+    audit["models"] = [str(m).replace("{cache}", cache) for m in audit.get("models", [])]
     return ReportConfig(
         title=head.get("title", "tokkit report"),
         corpus=head.get("corpus", "corpora/parallel"),
@@ -70,6 +76,7 @@ def read_config(path: Path) -> ReportConfig:
         evaluate=list(data.get("evaluate", {}).get("tokenizers", [])),
         adversarial=dict(data.get("adversarial", {})),
         transplant=transplant,
+        audit=audit,
     )
 
 
@@ -118,6 +125,7 @@ def run_report(
 
     tables: dict[str, pd.DataFrame] = {}
     figures: dict[str, str] = {}
+    transplanted: list[Path] = []
     trained: dict[str, Path] = {}
     # the corpus and its languages first, so that a bad value fails before any training
     corpus = open_corpus(Path(config.corpus))
@@ -243,6 +251,7 @@ def run_report(
                     }
                 )
             tables["transplant"] = pd.DataFrame(rows)
+            transplanted = [out / "transplant" / str(m) for m in tp.get("methods", ["subword-mean"])]
             figures["transplant"] = "transplant.png"
             plots.bar_figure(
                 tables["transplant"],
@@ -252,7 +261,15 @@ def run_report(
                 xlabel="bits per byte on held-out English (lower is better)",
                 reference=float(rows[0]["base_bits_per_byte"]) if rows else None,
             ).savefig(out / "transplant.png")
-    # 6. the tidy CSVs and report.md
+    # 6. under-trained tokens of the listed models (and of the transplanted ones)
+    if config.audit:
+        models = [m for m in config.audit["models"] if Path(m).exists()]
+        for missing in sorted(set(config.audit["models"]) - set(models)):
+            note(f"audit skipped: model {missing} not found (run `make models`)")
+        models += [str(d) for d in transplanted] if config.audit.get("transplanted") else []
+        if models:
+            tables["audit"] = _audit_table(models, int(config.audit.get("verify", 20)), out, note)
+    # 7. the tidy CSVs and report.md
     for name, df in tables.items():
         df.to_csv(out / f"{name}.csv", index=False)
     (out / "report.md").write_text(_markdown(config, tables, figures), encoding="utf-8")
@@ -282,6 +299,7 @@ def _markdown(config: ReportConfig, tables: dict[str, pd.DataFrame], figures: di
         ("linguistic", f"%TR and %Pure ({config.linguistic_lang})", "linguistic"),
         ("adversarial", "Adversarial segmentation", "adversarial"),
         ("transplant", "Transplant", "transplant"),
+        ("audit", "Under-trained tokens (tokkit audit)", None),
     ]
     for key, title, figure in sections:
         if key not in tables:
@@ -295,3 +313,32 @@ def _markdown(config: ReportConfig, tables: dict[str, pd.DataFrame], figures: di
             parts += [f"![{title}]({figures[figure]})", ""]
         parts += [md(df.fillna(math.nan)), "", f"CSV: `{key}.csv`", ""]
     return "\n".join(parts)
+
+
+def _audit_table(models: list[str], verify: int, out: Path, note: Callable[[str], None]) -> pd.DataFrame:
+    """One row per model: `tokkit audit`'s counts (and, for a transplant, its initialised rows);
+    each model's tokens.csv and audit.png under audit/<n>-<name>/. A model that cannot be audited
+    (e.g. no reference rows) is noted and left out."""
+    from tokkit import plots
+    from tokkit.audit.config import AuditSettings
+    from tokkit.audit.pipeline import audit
+
+    keys = ["rows", "reference_source", "n_reference", "n_candidates", "n_verified", "n_confirmed",
+            "precision_verified", "initialised", "initialised_under_trained", "healed"]  # fmt: skip
+    rows = []
+    for k, model in enumerate(models):
+        try:
+            result = audit(model, AuditSettings(verify=verify))
+        except TokkitError as e:
+            note(f"audit of {model} skipped: {e}")
+            continue
+        directory = out / "audit" / f"{k}-{Path(model).name}"
+        directory.mkdir(parents=True)
+        result.table.to_csv(directory / "tokens.csv", index=False, lineterminator="\r\n")
+        fig = plots.audit_figure(result.table, threshold=result.summary["threshold"], title=Path(model).name)
+        fig.savefig(directory / "audit.png")
+        confirmed = result.table[result.table.confirmed].sort_values("rank").text.head(5)
+        rows.append({"model": str(Path(model).relative_to(out)) if Path(model).is_relative_to(out) else model,
+                     **{key: result.summary.get(key) for key in keys},
+                     "confirmed_examples": " ".join(repr(t) for t in confirmed)})  # fmt: skip
+    return pd.DataFrame(rows)

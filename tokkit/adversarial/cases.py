@@ -2,7 +2,9 @@
 
 A case is a natural string made of intended units (words, digit groups) whose canonical
 tokenization may put a token across a unit boundary — "movestable" read as "move|stable" when
-"moves|table" was meant. `spanning` finds such tokens from character spans alone.
+"moves|table" was meant. `spanning` finds such tokens from character spans alone; `misleading`
+keeps those that cut into a unit (a token that covers whole units exactly, 一个人 for 一个|人, is a
+superword: coarser than the intended units, not a wrong reading of them).
 """
 
 from __future__ import annotations
@@ -73,6 +75,20 @@ def spanning(token_starts: Sequence[int], token_ends: Sequence[int], units: Sequ
     for i, (s, e) in enumerate(zip(token_starts, token_ends, strict=True)):
         touched = sum(1 for a, b in units if s < b and e > a)
         if touched >= 2:
+            out.append(i)
+    return out
+
+
+def misleading(token_starts: Sequence[int], token_ends: Sequence[int], units: Sequence[tuple[int, int]]) -> list[int]:
+    """Indices of spanning tokens with at least one end strictly inside an intended unit.
+
+    A token [s, e) that covers characters of two or more units misleads when a < s < b or
+    a < e < b for some unit [a, b); one that starts and ends on unit edges is a superword.
+    """
+    out = []
+    for i in spanning(token_starts, token_ends, units):
+        s, e = token_starts[i], token_ends[i]
+        if any(a < s < b or a < e < b for a, b in units):
             out.append(i)
     return out
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tokkit.adversarial.cases import Case, Family, r2l_groups, spanning, unicode_variants, unit_spans
+from tokkit.adversarial.cases import Case, Family, misleading, r2l_groups, spanning, unicode_variants, unit_spans
 from tokkit.errors import InputError
 from tokkit.languages import is_unspaced
 from tokkit.tokenizer import Tokenizer
@@ -23,6 +23,12 @@ def tokenize(tok: Tokenizer, text: str, units: Sequence[tuple[int, int]]) -> tup
     starts, ends = enc.starts.tolist(), enc.ends.tolist()
     pieces = [text[s:e] for s, e in zip(starts, ends, strict=True)]
     return pieces, [pieces[i] for i in spanning(starts, ends, units)]
+
+
+def cuts_into_units(tok: Tokenizer, text: str, units: Sequence[tuple[int, int]]) -> bool:
+    """True when some token of `text` crosses a unit boundary with an end strictly inside a unit."""
+    enc = tok.encode_batch([text])
+    return bool(misleading(enc.starts.tolist(), enc.ends.tolist(), units))
 
 
 def _vocabulary_words(tok: Tokenizer) -> list[str]:
@@ -51,9 +57,21 @@ def check_vocabulary(tok: Tokenizer) -> None:
 
 
 def boundary_cases(
-    tok: Tokenizer, lang: str, words: Sequence[str], n: int, *, skip_top: int = 0, max_candidates: int = 20_000
+    tok: Tokenizer,
+    lang: str,
+    words: Sequence[str],
+    n: int,
+    *,
+    skip_top: int = 0,
+    max_candidates: int = 20_000,
+    stats: dict[str, int] | None = None,
 ) -> list[Case]:
-    """Pairs w1, w2 written together where a vocabulary token takes the end of w1 and the start of w2."""
+    """Pairs w1, w2 written together where a vocabulary token takes the end of w1 and the start of w2.
+
+    A case is kept only when a crossing token cuts into a word (`cases.misleading`); pairs whose
+    crossing tokens all cover whole words (superwords, e.g. 一个人 for 一个|人) are dropped and
+    counted in `stats["superword_only"]`, and the search goes on so that `n` cases are found
+    where the vocabulary allows (`stats["candidates"]` pairs were tried)."""
     unspaced = is_unspaced(lang)
     min_len = 1 if unspaced else 3  # spaced languages: content words, not "of"+"to"
     known = set(words)
@@ -82,6 +100,7 @@ def boundary_cases(
     ordered = sorted(candidates, key=lambda c: (c[2] not in known, rank[c[0]] + rank[c[1]], c))[:max_candidates]
     cases: list[Case] = []
     seen: set[str] = set()
+    superword_only = 0
     for attempt, (w1, w2, _) in enumerate(ordered):
         if len(cases) >= n:
             break
@@ -92,11 +111,16 @@ def boundary_cases(
         tokens, crossing = tokenize(tok, text, units)
         if not crossing:
             continue
+        if not cuts_into_units(tok, text, units):
+            superword_only += 1
+            continue
         control, control_units = unit_spans([w1, w2], " ")
         if tokenize(tok, control, control_units)[1]:
             continue  # the control must tokenise along the boundary
         trap = next((t for t in crossing if t in known and (unspaced or len(t) >= 3)), None)
         cases.append(_case(lang, Family.BOUNDARY, text, [w1, w2], tokens, crossing, trap, control, units, tok))
+    if stats is not None:
+        stats.update(superword_only=superword_only, candidates=len(ordered))
     return cases
 
 
@@ -193,14 +217,22 @@ def _case(
 
 
 def generate(
-    tok: Tokenizer, lang: str, words: Sequence[str], *, n: int, seed: int, n_other: int = 20, skip_top: int = 0
+    tok: Tokenizer,
+    lang: str,
+    words: Sequence[str],
+    *,
+    n: int,
+    seed: int,
+    n_other: int = 20,
+    skip_top: int = 0,
+    stats: dict[str, int] | None = None,
 ) -> list[Case]:
     """Boundary cases (up to `n`) plus up to `n_other` of each other family, numbered in a stable order.
 
     `skip_top` leaves the most frequent words out of boundary pairs (the function words of a
-    frequency list).
+    frequency list); `stats` receives the boundary search's counts (see `boundary_cases`).
     """
-    cases = boundary_cases(tok, lang, words, n, skip_top=skip_top)
+    cases = boundary_cases(tok, lang, words, n, skip_top=skip_top, stats=stats)
     cases += number_cases(tok, lang, n_other, seed=seed)
     cases += unicode_cases(tok, lang, words, n_other)
     cases += special_cases(tok, lang, n_other)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tokkit.adversarial.cases import Case, Family, spanning
+from tokkit.adversarial.cases import Case, Family, misleading, spanning
 from tokkit.tokenizer import Tokenizer
 
 
@@ -21,10 +21,15 @@ class Verdict:
 
 
 def judge(tok: Tokenizer, case: Case) -> Verdict:
-    """Boundary and number cases: a token covers two intended units. Unicode: the look-alike
+    """Boundary cases: a token crosses two intended units and cuts into one of them (a superword
+    covering whole units is no violation). Number cases: a token covers two groups. Unicode: the look-alike
     tokenises differently from the plain text. Special: the library's default encoding turns the
     typed string into a control id."""
-    if case.family in (Family.BOUNDARY.value, Family.NUMBER.value):
+    if case.family == Family.BOUNDARY.value:  # a superword (whole words in one token) misreads nothing
+        enc = tok.encode_batch([case.text])
+        starts, ends = enc.starts.tolist(), enc.ends.tolist()
+        return Verdict(bool(misleading(starts, ends, case.units)), len(spanning(starts, ends, case.units)))
+    if case.family == Family.NUMBER.value:
         enc = tok.encode_batch([case.text])
         n = len(spanning(enc.starts.tolist(), enc.ends.tolist(), case.units))
         return Verdict(n > 0, n)

@@ -11,6 +11,7 @@ from typer.core import TyperCommand, TyperGroup
 
 import tokkit
 from tokkit.cli.adversarial import app as adversarial_app
+from tokkit.cli.audit import audit_cmd
 from tokkit.cli.evaluate import evaluate_cmd
 from tokkit.cli.report import report_cmd
 from tokkit.cli.train import train_cmd
@@ -56,6 +57,7 @@ app.command("evaluate")(evaluate_cmd)
 app.command("transplant")(transplant_cmd)
 app.add_typer(adversarial_app, name="adversarial")
 app.command("report")(report_cmd)
+app.command("audit")(audit_cmd)
 
 
 def _version(value: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TiktokenPatternOpt, TrustRemoteCodeOpt
-from tokkit.cli._output import ExitCode, OutputFormat, emit, info, progress, user_errors
+from tokkit.cli._output import ExitCode, OutputFormat, emit, info, note, progress, user_errors
 
 app = typer.Typer(
     help="Adversarial segmentation tests: inputs whose tokens cross the intended word boundaries.",
@@ -53,15 +53,23 @@ def generate_cmd(
         tok = load_tokenizer(tokenizer, tiktoken_pattern=tiktoken_pattern, trust_remote_code=trust_remote_code)
         check_vocabulary(tok)
         word_list = top_words(lang, n_words, words)
+        stats: dict[str, int] = {}
         with progress("generating cases", total=None):
             skip = 0 if words is not None else STOPWORDS
-            cases = generate(tok, normalize_lang(lang), word_list, n=n, seed=seed, n_other=n_other, skip_top=skip)
+            cases = generate(tok, normalize_lang(lang), word_list, n=n, seed=seed, n_other=n_other, skip_top=skip,
+                             stats=stats)  # fmt: skip
         write_jsonl([c.record() for c in cases], output, force=force)
         params = {"tokenizer": tokenizer, "lang": lang, "words": str(words) if words else "wordfreq", "n": n,
                   "n_other": n_other, "n_words": n_words}  # fmt: skip
         inputs = [p for p in (words,) if p is not None] + list(tok.files)
         write_sidecar(output, params=params, inputs=inputs, seeds={"seed": seed}, outputs=[output], force=force)
         info(f"{len(cases)} cases written to {output}")
+    n_boundary = sum(c.family == "boundary" for c in cases)
+    if stats.get("superword_only"):
+        note(f"{stats['superword_only']} pairs dropped: their crossing tokens cover whole words (superwords)")
+    if n_boundary < n:
+        note(f"only {n_boundary} of the {n} boundary cases asked for: the vocabulary and the {n_words} words "
+             f"allow no more ({stats.get('candidates', 0)} pairs tried); try a larger --n-words")  # fmt: skip
     counts = pd.DataFrame([{"family": c.family, "trap": c.trap_word is not None} for c in cases])
     summary = (
         counts.groupby("family").agg(n_cases=("trap", "size"), with_trap_word=("trap", "sum")).reset_index()
