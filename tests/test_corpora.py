@@ -169,3 +169,19 @@ def test_reader_streams_the_same_lines_in_any_chunking(
     finally:
         corpora.READ_CHUNK = old
     assert got == [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line]
+
+
+def test_csv_keeps_a_bare_carriage_return_in_one_field() -> None:
+    """A token for byte 0x0D ("\r") must read back as one row, not split two."""
+    import io
+
+    import pandas as pd
+
+    from tokkit.io.reports import table_bytes
+
+    df = pd.DataFrame({"token": ["x\ry", "b"], "count": [1, 2]})
+    back = pd.read_csv(io.StringIO(table_bytes(df, "csv").decode(), newline=""))
+    assert back["token"].tolist() == ["x\ry", "b"]
+    assert back["count"].tolist() == [1, 2]
+    plain = pd.DataFrame({"token": ["a", "b"], "count": [1, 2]})
+    assert table_bytes(plain, "csv") == b"token,count\na,1\nb,2\n"  # unchanged when no field holds "\r"

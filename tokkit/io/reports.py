@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -93,7 +94,10 @@ def write_dir_atomic(path: Path, fill: Callable[[Path], None], *, force: bool) -
 def table_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     """A table rendered as csv, json records (snake_case keys), markdown or parquet."""
     if fmt == "csv":
-        return str(df.to_csv(index=False)).encode()
+        # The csv module quotes a field with "\n" but not one with a bare "\r" (the token of byte 0x0D), which
+        # readers then split into two rows: quote every text field when any holds a "\r".
+        has_cr = any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in df.columns)
+        return str(df.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL)).encode()
     if fmt == "json":
         return (str(df.to_json(orient="records", force_ascii=False, indent=1)) + "\n").encode()
     if fmt == "markdown":
