@@ -9,7 +9,9 @@ import typer
 
 from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TrustRemoteCodeOpt
 from tokkit.cli._output import OutputFormat, emit, info, note, user_errors
-from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Embedder, Method
+from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Embedder, Method, TransplantConfig
+
+D = TransplantConfig()  # every default is declared once, there
 
 
 def transplant_cmd(
@@ -18,16 +20,16 @@ def transplant_cmd(
     tokenizer: Annotated[
         str | None, typer.Option(help="The new tokenizer (any format `evaluate` reads) [default: the donor's].")
     ] = None,
-    method: Annotated[Method, typer.Option(help="How new tokens get their rows.")] = Method.OMP,
+    method: Annotated[Method, typer.Option(help="How new tokens get their rows.")] = D.method,
     donor: Annotated[
         str | None, typer.Option(help="omp: a model that uses the new tokenizer (its embeddings are the donor space).")
     ] = None,
-    k: Annotated[int, typer.Option(min=1, help="omp: anchors per new token.")] = 64,
-    seed: Annotated[int, typer.Option(min=0, help="Seed for --method random.")] = 0,
+    k: Annotated[int, typer.Option(min=1, help="omp: anchors per new token.")] = D.k,
+    seed: Annotated[int, typer.Option(min=0, help="Seed for --method random.")] = D.seed,
     embedder: Annotated[
         Embedder, typer.Option(help="hybrid: auxiliary embedding space (the base model's hidden states, or MiniLM).")
-    ] = Embedder.BASE,
-    device: Annotated[str, typer.Option(help="cpu or cuda (for the OMP kernel).")] = "cpu",
+    ] = D.embedder,
+    device: Annotated[str, typer.Option(help="cpu or cuda (for the OMP kernel).")] = D.device,
     eval_text: Annotated[
         Path | None,
         typer.Option(help="Held-out text for bits per byte before/after [default: corpora/eval/heldout-en.txt]."),
@@ -47,8 +49,8 @@ def transplant_cmd(
 
     from tokkit.errors import InputError, OutputExistsError
     from tokkit.io.reports import run_meta, write_dir_atomic
-    from tokkit.transplant.config import TransplantConfig
     from tokkit.transplant.pipeline import transplant
+    from tokkit.transplant.result import TransplantResult
 
     with user_errors():
         if output.exists() and not output.is_dir():
@@ -85,17 +87,19 @@ def transplant_cmd(
 
         write_dir_atomic(output, fill, force=force)
     report = holder["report"]
-    assert isinstance(report, dict)
+    assert isinstance(report, TransplantResult)
     for message in notes:
         note(message)
-    counts = report["counts"]
-    row = {"output": str(output), "method": report["method"], "k": report["k"], **{
-        k_: counts[k_] for k_ in ("new_vocab_size", "exact", "approximated", "unmatched")}}  # fmt: skip
-    check = report.get("verification")
+    c = report.counts
+    row: dict[str, object] = {"output": str(output), "method": report.method, "k": report.k,
+                              "new_vocab_size": c.new_vocab_size, "exact": c.exact,
+                              "approximated": c.approximated, "unmatched": c.unmatched}  # fmt: skip
+    check = report.verification
     if check:
-        row |= {key: check[key] for key in ("base_bits_per_byte", "new_bits_per_byte", "ratio", "new_token_mass")}
+        row |= {"base_bits_per_byte": check.base_bits_per_byte, "new_bits_per_byte": check.new_bits_per_byte,
+                "ratio": check.ratio, "new_token_mass": check.new_token_mass}  # fmt: skip
         info(
-            f"verdict: bits per byte {check['base_bits_per_byte']:.3f} -> {check['new_bits_per_byte']:.3f} "
-            f"({check['ratio']:.2f}x the base); {counts['exact']:,} of {counts['new_vocab_size']:,} rows kept exactly"
+            f"verdict: bits per byte {check.base_bits_per_byte:.3f} -> {check.new_bits_per_byte:.3f} "
+            f"({check.ratio or float('nan'):.2f}x the base); {c.exact:,} of {c.new_vocab_size:,} rows kept exactly"
         )
     emit(pd.DataFrame([row]), fmt, title="tokkit transplant")
