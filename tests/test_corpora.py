@@ -169,3 +169,14 @@ def test_reader_streams_the_same_lines_in_any_chunking(
     finally:
         corpora.READ_CHUNK = old
     assert got == [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line]
+
+
+def test_packaged_heal_corpus_is_the_corpus_copy_and_disjoint_from_eval(corpora: Path) -> None:
+    from tokkit.transplant.config import DEFAULT_HEAL_CORPUS
+
+    heal = DEFAULT_HEAL_CORPUS.read_text(encoding="utf-8")
+    assert DEFAULT_HEAL_CORPUS.read_bytes() == (corpora / "heal" / "code-en.txt").read_bytes()
+    for name in ("heldout-en.txt", "heldout-code.txt"):
+        lines = {line.strip() for line in (corpora / "eval" / name).read_text("utf-8").splitlines()}
+        long_lines = {line for line in lines if len(line) >= 40 and not line.startswith("# ----")}
+        assert not any(line in heal for line in long_lines), name

@@ -12,7 +12,7 @@ from tokkit.cli.adversarial import app as adversarial_app
 from tokkit.cli.evaluate import evaluate_cmd
 from tokkit.cli.report import report_cmd
 from tokkit.cli.train import train_cmd
-from tokkit.cli.transplant import transplant_cmd
+from tokkit.cli.transplant import app as transplant_app
 
 app = typer.Typer(
     name="tokkit",
@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 app.command("train")(train_cmd)
 app.command("evaluate")(evaluate_cmd)
-app.command("transplant")(transplant_cmd)
+app.add_typer(transplant_app, name="transplant")
 app.add_typer(adversarial_app, name="adversarial")
 app.command("report")(report_cmd)
 
