@@ -126,11 +126,10 @@ def _best_screened_atom(
     residual: torch.Tensor, sub: torch.Tensor, chosen: torch.Tensor, scores: torch.Tensor
 ) -> torch.Tensor:
     """argmax_j |⟨residual_b, sub[b, j]⟩| per row over its own (M, D) sub-dictionary, `chosen` excluded."""
+    torch.bmm(sub, residual.unsqueeze(2), out=scores.unsqueeze(2))  # numpy's stacked matmul has no BLAS path here
     if not _numpy(residual):
-        torch.matmul(sub, residual.unsqueeze(2), out=scores.unsqueeze(2)).abs_()
-        return scores.scatter_(1, chosen, -1.0).argmax(dim=1)
+        return scores.abs_().scatter_(1, chosen, -1.0).argmax(dim=1)
     out = scores.numpy()
-    out[:] = np.matmul(sub.numpy(), residual.numpy()[:, :, None])[:, :, 0]
     np.abs(out, out=out)
     out[np.arange(out.shape[0])[:, None], chosen.numpy()] = -1.0
     return torch.from_numpy(out.argmax(axis=1))
