@@ -35,6 +35,10 @@ class _RunUnlessHeal(TyperGroup):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+        name, command, rest = super().resolve_command(ctx, args)
+        return ("" if name == "run" else name), command, rest  # usage reads `tokkit transplant [OPTIONS] ...`
+
 
 def transplant_cmd(
     base_model: Annotated[str, typer.Argument(help="Model directory, .gguf file, or hub id (online).")],
