@@ -185,3 +185,14 @@ def test_csv_keeps_a_bare_carriage_return_in_one_field() -> None:
     assert back["count"].tolist() == [1, 2]
     plain = pd.DataFrame({"token": ["a", "b"], "count": [1, 2]})
     assert table_bytes(plain, "csv") == b"token,count\na,1\nb,2\n"  # unchanged when no field holds "\r"
+
+
+def test_packaged_heal_corpus_is_the_corpus_copy_and_disjoint_from_eval(corpora: Path) -> None:
+    from tokkit.transplant.config import DEFAULT_HEAL_CORPUS
+
+    heal = DEFAULT_HEAL_CORPUS.read_text(encoding="utf-8")
+    assert DEFAULT_HEAL_CORPUS.read_bytes() == (corpora / "heal" / "code-en.txt").read_bytes()
+    for name in ("heldout-en.txt", "heldout-code.txt"):
+        lines = {line.strip() for line in (corpora / "eval" / name).read_text("utf-8").splitlines()}
+        long_lines = {line for line in lines if len(line) >= 40 and not line.startswith("# ----")}
+        assert not any(line in heal for line in long_lines), name

@@ -239,15 +239,17 @@ def run_report(
                 report = transplant(
                     base, new_path, directory, TransplantConfig(method=Method(method)), eval_text=DEFAULT_EVAL_TEXT
                 )
-                check = report["verification"]
+                check = report.verification
+                assert check is not None
+                c = report.counts
                 rows.append(
                     {
                         "method": method,
-                        **{k: report["counts"][k] for k in ("exact", "approximated", "unmatched")},
-                        "base_bits_per_byte": check["base_bits_per_byte"],
-                        "new_bits_per_byte": check["new_bits_per_byte"],
-                        "ratio": check["ratio"],
-                        "new_token_mass": check["new_token_mass"],
+                        **{"exact": c.exact, "approximated": c.approximated, "unmatched": c.unmatched},
+                        "base_bits_per_byte": check.base_bits_per_byte,
+                        "new_bits_per_byte": check.new_bits_per_byte,
+                        "ratio": check.ratio,
+                        "new_token_mass": check.new_token_mass,
                     }
                 )
             tables["transplant"] = pd.DataFrame(rows)

@@ -15,7 +15,7 @@ from tokkit.cli.audit import audit_cmd
 from tokkit.cli.evaluate import evaluate_cmd
 from tokkit.cli.report import report_cmd
 from tokkit.cli.train import train_cmd
-from tokkit.cli.transplant import transplant_cmd
+from tokkit.cli.transplant import app as transplant_app
 
 
 def _escape_help(command: TyperCommand | TyperGroup) -> None:
@@ -54,7 +54,7 @@ app = typer.Typer(
 )
 app.command("train")(train_cmd)
 app.command("evaluate")(evaluate_cmd)
-app.command("transplant")(transplant_cmd)
+app.add_typer(transplant_app, name="transplant")
 app.add_typer(adversarial_app, name="adversarial")
 app.command("report")(report_cmd)
 app.command("audit")(audit_cmd)

@@ -6,10 +6,38 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TrustRemoteCodeOpt
 from tokkit.cli._output import OutputFormat, emit, info, note, user_errors
-from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Embedder, Method
+from tokkit.cli.heal import (
+    HealBatchOpt,
+    HealCorpusOpt,
+    HealLrOpt,
+    HealRowsOpt,
+    HealSeqLenOpt,
+    check_device,
+    heal_cmd,
+    heal_config,
+    heal_progress,
+    heal_verdict,
+)
+from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Embedder, Method, TransplantConfig
+
+D = TransplantConfig()  # every default is declared once, there
+
+
+class _RunUnlessHeal(TyperGroup):
+    """`tokkit transplant BASE ...` runs the transplant; `tokkit transplant heal DIR ...` heals."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        if not args or args[0] not in self.commands:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+        name, command, rest = super().resolve_command(ctx, args)
+        return ("" if name == "run" else name), command, rest  # usage reads `tokkit transplant [OPTIONS] ...`
 
 
 def transplant_cmd(
@@ -18,54 +46,72 @@ def transplant_cmd(
     tokenizer: Annotated[
         str | None, typer.Option(help="The new tokenizer (any format `evaluate` reads) [default: the donor's].")
     ] = None,
-    method: Annotated[Method, typer.Option(help="How new tokens get their rows.")] = Method.OMP,
+    method: Annotated[Method, typer.Option(help="How new tokens get their rows.")] = D.method,
     donor: Annotated[
         str | None, typer.Option(help="omp: a model that uses the new tokenizer (its embeddings are the donor space).")
     ] = None,
-    k: Annotated[int, typer.Option(min=1, help="omp: anchors per new token.")] = 64,
-    seed: Annotated[int, typer.Option(min=0, help="Seed for --method random.")] = 0,
+    k: Annotated[int, typer.Option(min=1, help="omp: anchors per new token.")] = D.k,
+    omp_screen: Annotated[
+        int | None,
+        typer.Option(metavar="M", help="omp: exact OMP within each target's M best-correlated anchors (faster)."),
+    ] = D.omp_screen,
+    seed: Annotated[int, typer.Option(min=0, help="Seed for --method random.")] = D.seed,
     embedder: Annotated[
         Embedder, typer.Option(help="hybrid: auxiliary embedding space (the base model's hidden states, or MiniLM).")
-    ] = Embedder.BASE,
-    device: Annotated[str, typer.Option(help="cpu or cuda (for the OMP kernel).")] = "cpu",
+    ] = D.embedder,
+    device: Annotated[str, typer.Option(help="cpu or cuda (for the OMP kernel).")] = D.device,
     eval_text: Annotated[
         Path | None,
         typer.Option(help="Held-out text for bits per byte before/after [default: corpora/eval/heldout-en.txt]."),
     ] = None,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the bits-per-byte verification.")] = False,
+    heal: Annotated[
+        int, typer.Option("--heal", metavar="STEPS", min=0, help="Then fine-tune only the embedding rows, STEPS steps.")
+    ] = 0,
+    heal_rows: HealRowsOpt = None,
+    heal_corpus: HealCorpusOpt = None,
+    heal_lr: HealLrOpt = None,
+    heal_batch_size: HealBatchOpt = None,
+    heal_seq_len: HealSeqLenOpt = None,
     trust_remote_code: TrustRemoteCodeOpt = False,
     allow_pickle: AllowPickleOpt = False,
     fmt: FormatOpt = OutputFormat.TABLE,
     force: ForceOpt = False,
 ) -> None:
-    """Put a new tokenizer into a pretrained model (OMP, subword-mean, mean, zero, random).
+    """Put a new tokenizer into a pretrained model (OMP, hybrid, subword-mean, mean, zero, random); optionally heal it.
 
     Example: tokkit transplant SmolLM2.gguf --tokenizer out/bpe --method subword-mean -o out/smollm2-bpe
+    (`tokkit transplant heal DIR --corpus FILE -o OUT` heals a model transplanted before.)
     """
 
     import pandas as pd
 
     from tokkit.errors import InputError, OutputExistsError
     from tokkit.io.reports import run_meta, write_dir_atomic
-    from tokkit.transplant.config import TransplantConfig
     from tokkit.transplant.pipeline import transplant
+    from tokkit.transplant.result import TransplantResult
 
     with user_errors():
         if output.exists() and not output.is_dir():
             raise InputError(f"output {output} is a file, expected a directory")
         if output.exists() and not force:
             raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
-        if device not in {"cpu", "cuda"} and not device.startswith("cuda:"):
-            raise InputError(f"--device {device!r}: use cpu or cuda")
-        if device.startswith("cuda"):
-            import torch
-
-            if not torch.cuda.is_available():
-                raise InputError("--device cuda: no CUDA device is available here", hint="use --device cpu")
+        check_device(device)
         text = None if no_eval else (eval_text or DEFAULT_EVAL_TEXT)
         if text is not None and not text.is_file():
             raise InputError(f"--eval-text {text} does not exist")
-        config = TransplantConfig(method=method, k=k, seed=seed, device=device, embedder=embedder)
+        if omp_screen is not None and omp_screen < k:
+            raise InputError(f"--omp-screen {omp_screen} is smaller than --k {k}", hint="give M >= k, or leave it out")
+        config = TransplantConfig(method=method, k=k, omp_screen=omp_screen, seed=seed, device=device,
+                                  embedder=embedder)  # fmt: skip
+        healing = heal_config(heal, heal_rows, heal_lr, heal_batch_size, heal_seq_len, seed, device) if heal else None
+        corpus = heal_corpus if heal_corpus is not None else None
+        if healing is not None:
+            from tokkit.transplant.config import DEFAULT_HEAL_CORPUS
+            from tokkit.transplant.healing import read_corpus
+
+            corpus = corpus or DEFAULT_HEAL_CORPUS
+            read_corpus(corpus, healing)  # empty / not UTF-8: fail before any model is loaded
         notes: list[str] = []
         holder: dict[str, object] = {}
 
@@ -76,26 +122,56 @@ def transplant_cmd(
             )  # fmt: skip
             params = {
                 "base_model": base_model, "tokenizer": tokenizer, "method": method.value, "donor": donor, "k": k,
-                "embedder": embedder.value, "device": device, "eval_text": str(text) if text else None,
+                "omp_screen": omp_screen, "embedder": embedder.value, "device": device,
+                "eval_text": str(text) if text else None, "heal": heal,
+                "heal_corpus": str(corpus) if healing else None,
             }  # fmt: skip
-            files = [Path(p) for p in (base_model, tokenizer, donor, text) if p and Path(p).is_file()]
+            if healing is not None:
+                from tokkit.transplant.healing import heal_directory
+
+                assert corpus is not None
+                with heal_progress(healing.steps) as on_step:
+                    holder["heal"] = heal_directory(directory, directory, corpus, healing, eval_text=text,
+                                                    on_step=on_step)  # fmt: skip
+            files = [Path(p) for p in (base_model, tokenizer, donor, text, corpus) if p and Path(p).is_file()]
             (directory / "tokkit.meta.json").write_bytes(run_meta(params=params, inputs=files, seeds={"seed": seed},
                                                                   outputs=[output]))  # fmt: skip
             holder["report"] = report
 
         write_dir_atomic(output, fill, force=force)
     report = holder["report"]
-    assert isinstance(report, dict)
+    assert isinstance(report, TransplantResult)
     for message in notes:
         note(message)
-    counts = report["counts"]
-    row = {"output": str(output), "method": report["method"], "k": report["k"], **{
-        k_: counts[k_] for k_ in ("new_vocab_size", "exact", "approximated", "unmatched")}}  # fmt: skip
-    check = report.get("verification")
+    c = report.counts
+    row: dict[str, object] = {"output": str(output), "method": report.method, "k": report.k,
+                              "new_vocab_size": c.new_vocab_size, "exact": c.exact,
+                              "approximated": c.approximated, "unmatched": c.unmatched}  # fmt: skip
+    check = report.verification
     if check:
-        row |= {key: check[key] for key in ("base_bits_per_byte", "new_bits_per_byte", "ratio", "new_token_mass")}
+        row |= {"base_bits_per_byte": check.base_bits_per_byte, "new_bits_per_byte": check.new_bits_per_byte,
+                "ratio": check.ratio, "new_token_mass": check.new_token_mass}  # fmt: skip
         info(
-            f"verdict: bits per byte {check['base_bits_per_byte']:.3f} -> {check['new_bits_per_byte']:.3f} "
-            f"({check['ratio']:.2f}x the base); {counts['exact']:,} of {counts['new_vocab_size']:,} rows kept exactly"
+            f"verdict: bits per byte {check.base_bits_per_byte:.3f} -> {check.new_bits_per_byte:.3f} "
+            f"({check.ratio or float('nan'):.2f}x the base); {c.exact:,} of {c.new_vocab_size:,} rows kept exactly"
         )
+        if check.new_new_token_bits_per_byte is not None:
+            row |= {"new_token_positions": check.new_token_positions,
+                    "base_new_token_bits_per_byte": check.base_new_token_bits_per_byte,
+                    "new_new_token_bits_per_byte": check.new_new_token_bits_per_byte}  # fmt: skip
+    section = holder.get("heal")
+    if isinstance(section, dict):
+        row |= {"healed_bits_per_byte": section["bits_per_byte_after"],
+                "healed_new_token_bits_per_byte": section["new_token_bits_per_byte_after"]}  # fmt: skip
+        heal_verdict(section)
     emit(pd.DataFrame([row]), fmt, title="tokkit transplant")
+
+
+app = typer.Typer(
+    cls=_RunUnlessHeal,
+    help="Put a new tokenizer into a pretrained model (`tokkit transplant BASE ...`), or heal one (`... heal DIR`).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("run", hidden=True)(transplant_cmd)
+app.command("heal")(heal_cmd)

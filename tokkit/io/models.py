@@ -120,3 +120,14 @@ def save_model(model: Any, directory: Path) -> None:
     if quantizer is not None:
         quantizer.remove_quantization_config(model)
     model.save_pretrained(str(directory), safe_serialization=True)
+
+
+def load_saved(directory: Path) -> tuple[Any, Any]:
+    """A directory tokkit just wrote, reloaded the way a user would (AutoModelForCausalLM in
+    float32, AutoTokenizer), local files only; the model in eval mode."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True, dtype=torch.float32)
+    model.eval()  # type: ignore[no-untyped-call]
+    return model, AutoTokenizer.from_pretrained(str(directory), local_files_only=True)

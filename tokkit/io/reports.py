@@ -187,3 +187,18 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not records:
         raise InputError(f"{path} has no records")
     return records
+
+
+def write_json(path: Path, data: Any) -> None:
+    """`data` as indented UTF-8 JSON (a metadata file inside an output directory being filled)."""
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path, *, what: str) -> Any:
+    """A JSON file tokkit wrote before; one clear error when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"cannot read {what} {path} ({e})") from None

@@ -1,4 +1,4 @@
-"""Transplant choices (no heavy imports: the CLI reads its defaults from here)."""
+"""Transplant choices, each default declared once (no heavy imports: the CLI takes its defaults from here)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class Embedder(str, Enum):
 class TransplantConfig:
     method: Method = Method.OMP
     k: int = 64
+    omp_screen: int | None = None  # omp: keep the M best-correlated anchors per target (None: exact OMP)
     seed: int = 0
     device: str = "cpu"
     chunk_size: int = 1024  # OMP targets per batch: memory is chunk_size × anchors floats
@@ -38,3 +39,25 @@ class TransplantConfig:
     temperature: float = 0.3  # hybrid (TokenAdapt's defaults)
     top_k: int = 3
     global_weight: float = 0.3
+
+
+class HealRows(str, Enum):
+    NEW = "new"  # only the initialised rows
+    ALL = "all"  # every embedding / lm_head row
+
+
+# the default heal corpus, shipped inside the package: disjoint from every verification text
+DEFAULT_HEAL_CORPUS = Path(__file__).resolve().parents[1] / "data" / "heal-default.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class HealConfig:
+    """A short fine-tune of embedding / lm_head rows only (Adam, no weight decay, everything else frozen)."""
+
+    steps: int = 200
+    rows: HealRows = HealRows.NEW
+    batch_size: int = 4  # windows per step
+    seq_len: int = 128  # tokens per window
+    lr: float = 1e-3
+    seed: int = 0
+    device: str = "cpu"

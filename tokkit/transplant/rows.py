@@ -62,17 +62,18 @@ def omp_rows(
     k: int,
     *,
     chunk_size: int = 1024,
+    screen: int | None = None,
 ) -> NewRows:
     """mergekit-tokensurgeon's OMP: code each new token's donor row over the shared (anchor) tokens'
     donor rows, then apply the same coefficients to the anchors' old rows.
 
     `donor` is indexed by new ids; anchors are the shared tokens (new ids in donor space, old ids
-    in the old space).
+    in the old space). `screen=M`: OMP within each target's M best-correlated anchors (see `omp`).
     """
     anchors_donor = donor.float()[torch.as_tensor(alignment.shared_new)]
     anchors_old = old.float()[torch.as_tensor(alignment.shared_old)]
     targets = donor.float()[torch.as_tensor(alignment.to_approximate)]
-    code = omp(targets, anchors_donor, k, chunk_size=chunk_size)
+    code = omp(targets, anchors_donor, k, chunk_size=chunk_size, screen=screen)
     rows = torch.einsum("bk,bkd->bd", code.coeffs, anchors_old[code.indices]).cpu()
     return NewRows(rows, torch.zeros(len(rows), dtype=torch.bool), code.relative_error.cpu())
 
