@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tokkit.cli._output import OutputFormat
+from tokkit.io.dask_cluster import DEFAULT_WORKERS
 
 FormatOpt = Annotated[
     OutputFormat,
@@ -29,4 +30,15 @@ TiktokenPatternOpt = Annotated[
 AllowPickleOpt = Annotated[
     bool,
     typer.Option("--allow-pickle", help="Allow pickled *.bin weights (they can run code); safetensors otherwise."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS",
+        help="With --engine dask: a running scheduler (tcp://HOST:8786) [default: start a local cluster].",
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(min=1, help=f"With --engine dask and no --scheduler: worker processes [default: {DEFAULT_WORKERS}]."),
 ]

@@ -11,8 +11,10 @@ from tokkit.cli._options import (
     ForceOpt,
     FormatOpt,
     OutputFileOpt,
+    SchedulerOpt,
     TiktokenPatternOpt,
     TrustRemoteCodeOpt,
+    WorkersOpt,
 )
 from tokkit.cli._output import OutputFormat, emit, info, note, progress, user_errors
 from tokkit.evaluate.cluster import DEFAULT_WORKERS, Engine
@@ -83,19 +85,8 @@ def evaluate_cmd(
             "cluster, merged exactly.",
         ),
     ] = Engine.LOCAL,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            metavar="ADDRESS",
-            help="With --engine dask: a running scheduler (tcp://HOST:8786) [default: start a local cluster].",
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=1, help=f"With --engine dask and no --scheduler: worker processes [default: {DEFAULT_WORKERS}]."
-        ),
-    ] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
     counting: Annotated[
         Counting,
         typer.Option(

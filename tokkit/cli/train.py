@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tokkit.cli._options import ForceOpt, FormatOpt
+from tokkit.cli._options import ForceOpt, FormatOpt, SchedulerOpt, WorkersOpt
 from tokkit.cli._output import OutputFormat, emit, info, progress, user_errors
 from tokkit.io.dask_cluster import DEFAULT_WORKERS, Engine
 from tokkit.train.config import Algorithm, Normalization, NumberScheme, TrainConfig
@@ -77,19 +77,8 @@ def train_cmd(
             "on a Dask cluster and train on the sum (bpe, unigram, wordpiece, superbpe).",
         ),
     ] = Engine.LOCAL,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            metavar="ADDRESS",
-            help="With --engine dask: a running scheduler (tcp://HOST:8786) [default: start a local cluster].",
-        ),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=1, help=f"With --engine dask and no --scheduler: worker processes [default: {DEFAULT_WORKERS}]."
-        ),
-    ] = None,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     force: ForceOpt = False,
 ) -> None:
