@@ -9,10 +9,10 @@ The word list of each language is the corpus's own words: wordfreq's 50,000 most
 that occur in the corpus (as a word; in Chinese, as a substring), most frequent first, the first
 5,000 kept (`tokkit adversarial generate --n-words`' default).
 
-1. Cases: `tokkit.adversarial.generate.generate` (what `tokkit adversarial generate` runs) from
+1. Cases: `tokkit.attacks.generate.generate` (what `tokkit adversarial generate` runs) from
    every tokenizer's own vocabulary, --n boundary cases plus up to --n-other number, unicode and
    special cases per tokenizer and language.
-2. Violation rates: every tokenizer judged (`tokkit.adversarial.score.judge`) on the cases built
+2. Violation rates: every tokenizer judged (`tokkit.attacks.score.judge`) on the cases built
    from the *other* tokenizers' vocabularies (its own are violated by construction, checked).
 3. Model: SmolLM2-135M (GGUF) on boundary and number cases built from its own vocabulary, the
    first --max-cases per language, scored as `tokkit adversarial evaluate --model` does
@@ -84,11 +84,11 @@ def main() -> None:
 
     import pandas as pd
 
-    from tokkit.adversarial.generate import STOPWORDS, generate
-    from tokkit.adversarial.score import judge, score_with_model
+    from tokkit.attacks.generate import STOPWORDS, generate
+    from tokkit.attacks.score import judge, score_with_model
     from tokkit.io.tokenizers import load_tokenizer
     from tokkit.languages import normalize_lang
-    from tokkit.report import adversarial_table, model_table
+    from tokkit.tables import adversarial_table, model_table
 
     t_start = time.perf_counter()
     langs = [normalize_lang(x) for x in args.langs]

@@ -9,7 +9,7 @@ MODEL_DIR defaults to $TOKKIT_CACHE/bench/smollm2-135m and $TOKKIT_CACHE/bench/g
    candidates (indicator in the lowest 2% of ordinary tokens), the N top-ranked tokens verified
    by the repeat prompts, confirmed = best repeat probability < 1%. precision@N = confirmed / N.
 2. What a user would otherwise do, on the same model and the same verification
-   (`tokkit.audit.verify.repeat_probabilities`): rank by the rows' L2 norm alone, shortest
+   (`tokkit.undertrained.verify.repeat_probabilities`): rank by the rows' L2 norm alone, shortest
    first (the first filter of mergekit-tokensurgeon's `--magikarp`; no reference rows needed),
    and a random sample of ordinary tokens (the base rate), --control tokens each.
 
@@ -33,9 +33,9 @@ import pandas as pd
 
 
 def _verify(model_dir: str, ids: list[int]) -> np.ndarray:
-    from tokkit.audit.pipeline import start_token
-    from tokkit.audit.verify import repeat_probabilities
     from tokkit.io.models import load_model
+    from tokkit.undertrained.pipeline import start_token
+    from tokkit.undertrained.verify import repeat_probabilities
 
     lm = load_model(model_dir)
     start = start_token(lm.tokenizer, lm.model.config)

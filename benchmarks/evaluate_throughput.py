@@ -68,8 +68,8 @@ def main() -> None:
     import tiktoken
     from tokenizers import Tokenizer
 
-    from tokkit.evaluate.counting import Counting, choose_counting
-    from tokkit.evaluate.runner import count_tokens
+    from tokkit.evaluation.counting import Counting, choose_counting
+    from tokkit.evaluation.runner import count_tokens
     from tokkit.io import catalog
     from tokkit.io.corpora import open_corpus
     from tokkit.io.tokenizers import load_tokenizer

@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     from sklearn.linear_model import orthogonal_mp
 
-    from tokkit.transplant.omp import omp
+    from tokkit.surgery.omp import omp
 
     g = torch.Generator().manual_seed(0)
     dictionary = torch.randn(args.anchors, args.dim, generator=g)

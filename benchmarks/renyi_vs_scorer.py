@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     import tokenization_scorer
 
-    from tokkit.evaluate.metrics import renyi_efficiency
+    from tokkit.evaluation.metrics import renyi_efficiency
     from tokkit.io.tokenizers import load_tokenizer
 
     tok = load_tokenizer(args.tokenizer)

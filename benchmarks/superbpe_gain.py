@@ -45,9 +45,9 @@ def main() -> None:
     )
     parser.add_argument("--vocab-sizes", type=int, nargs="+", default=[8000, 16000])
     args = parser.parse_args()
-    from tokkit.train.config import Algorithm, TrainConfig
-    from tokkit.train.hf import train_hf
-    from tokkit.train.superbpe import train_superbpe
+    from tokkit.training.config import Algorithm, TrainConfig
+    from tokkit.training.hf import train_hf
+    from tokkit.training.superbpe import train_superbpe
 
     train = english_text()
     held = [x for x in args.held_out.read_text("utf-8").splitlines() if x]

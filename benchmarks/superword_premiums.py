@@ -31,9 +31,9 @@ def main() -> None:
     from scipy import stats
 
     from tokkit.languages import LANGUAGES, Language
-    from tokkit.train.config import Algorithm, TrainConfig
-    from tokkit.train.hf import train_hf
-    from tokkit.train.superbpe import train_superbpe
+    from tokkit.training.config import Algorithm, TrainConfig
+    from tokkit.training.hf import train_hf
+    from tokkit.training.superbpe import train_superbpe
 
     files = sorted(p for p in args.corpus.glob("*.txt") if Language.parse(p.stem).base in LANGUAGES)
     rows = []

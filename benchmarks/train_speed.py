@@ -11,7 +11,7 @@ Without CORPUS_FILE a corpus of --mb megabytes is assembled from text already on
 /tmp/tokkit-bench-corpus.txt. The SentencePiece part trains on its first --sp-mb megabytes
 (whole lines; SentencePiece Unigram is single-threaded in tokkit and slow on 2 cores).
 
-The raw SentencePiece call is written out here with the settings tokkit/train/spm.py passes
+The raw SentencePiece call is written out here with the settings tokkit/training/spm.py passes
 (byte fallback, character coverage 0.9995, identity normalisation, digits split, ...), reading
 the file itself; tokkit streams the lines from Python and also converts the `.model` into a
 `tokenizer.json` (transformers' converter), which the raw call does not do. The two `.model`
@@ -64,7 +64,7 @@ def head(corpus: Path, mb: int, out: Path) -> Path:
 
 
 def spm_raw(corpus: Path, model_type: str, vocab_size: int, prefix: Path, *, num_threads: int) -> Path:
-    """SentencePiece trained the way a user would, on the file, with tokkit's settings (tokkit/train/spm.py)."""
+    """SentencePiece trained the way a user would, on the file, with tokkit's settings (tokkit/training/spm.py)."""
     import sentencepiece as spm
 
     spm.set_random_generator_seed(0)
@@ -141,13 +141,13 @@ def main() -> None:
     print(f"corpus: {corpus} ({corpus.stat().st_size / 1e6:.1f} MB), vocab {args.vocab_size}")
 
     from tokkit.io.corpora import line_source, open_corpus
-    from tokkit.train.config import Algorithm, TrainConfig
-    from tokkit.train.runner import train_tokenizer
+    from tokkit.training.config import Algorithm, TrainConfig
+    from tokkit.training.runner import train_tokenizer
 
     texts = line_source([open_corpus(corpus, all_files=True)])
     if not args.skip_bpe:
-        from tokkit.train.hf import bpe_tokenizer
-        from tokkit.train.pretokenizers import WORDS
+        from tokkit.training.hf import bpe_tokenizer
+        from tokkit.training.pretokenizers import WORDS
 
         config = TrainConfig(vocab_size=args.vocab_size)
         # 1. the raw library: the same tokenizer and trainer, files read by tokenizers itself
@@ -187,7 +187,7 @@ def main() -> None:
     threads = min(4, os.cpu_count() or 1)
     for algorithm in map(Algorithm, args.sp_algorithms):
         model_type = "bpe" if algorithm is Algorithm.SP_BPE else "unigram"
-        # tokkit/train/spm.py: Unigram on one thread (reproducible across thread counts), BPE on up to 4
+        # tokkit/training/spm.py: Unigram on one thread (reproducible across thread counts), BPE on up to 4
         n_threads = 1 if algorithm is Algorithm.SP_UNIGRAM else threads
         config = TrainConfig(algorithm=algorithm, vocab_size=args.vocab_size)
         raw_t, kit_t = [], []

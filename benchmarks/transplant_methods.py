@@ -168,7 +168,7 @@ def base_with_new_start(base: Path, donor: Path, new_start: int, eval_text: Path
     the ratio is only the start token (Gemma is trained to start from <bos>)."""
     from tokkit.io.models import load_model
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.transplant.verify import score_text
+    from tokkit.surgery.verify import score_text
 
     al = tokkit_alignment(base, donor)
     text = eval_text.read_text(encoding="utf-8")
@@ -231,7 +231,7 @@ def tokkit_alignment(base: Path, donor: Path) -> Any:
     """The alignment `tokkit transplant` computes (bytes; special tokens by text, then by role)."""
     from tokkit.io.models import special_roles
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.transplant.vocab import align_vocabularies
+    from tokkit.surgery.vocab import align_vocabularies
 
     old, new = load_tokenizer(str(base)), load_tokenizer(str(donor))
     config = json.loads((base / "config.json").read_text())
@@ -282,7 +282,7 @@ def kernel_agreement(donor: Path, work: Path, venv: Path, k: int, sample: int, s
     """(b) both OMP kernels on identical arrays: mergekit's anchors and a sample of its targets."""
     import numpy as np
 
-    from tokkit.transplant.omp import omp
+    from tokkit.surgery.omp import omp
 
     mk, e_base, e_mk = align["mk"], align["e_base"], align["e_mk"]
     e_donor = embed(donor).float()
@@ -363,7 +363,7 @@ def score_mergekit(mk_out: Path, tk_report: dict[str, Any], eval_text: Path, mk_
     from transformers import AutoModelForCausalLM
 
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.transplant.verify import score_text
+    from tokkit.surgery.verify import score_text
 
     v = tk_report["verification"]
     text = eval_text.read_text(encoding="utf-8")

@@ -4,8 +4,8 @@
         [--heal-methods omp hybrid mean] [--screens 256 1024 4096] [--reuse]
 
 Every figure is bits per byte on a verification text, whole and on the new-token positions
-(targets whose row was initialised, not copied; `tokkit.transplant.attribution`), for the base
-model and each transplant, scored by `tokkit.transplant.measure` (the code `tokkit transplant`
+(targets whose row was initialised, not copied; `tokkit.surgery.attribution`), for the base
+model and each transplant, scored by `tokkit.surgery.measure` (the code `tokkit transplant`
 verifies with; the base model is scored once per part). Runs are `tokkit transplant ... --no-eval`
 and `tokkit transplant heal ...` subprocesses, wall clock end to end.
 
@@ -36,7 +36,7 @@ from transplant_methods import CACHE, OFFLINE, REPO, mergekit_version, run_once,
 
 from tokkit.io.models import load_model, special_roles
 from tokkit.io.tokenizers import load_tokenizer
-from tokkit.transplant.measure import TextScore, score_base, verify
+from tokkit.surgery.measure import TextScore, score_base, verify
 
 TOKKIT = [sys.executable, "-m", "tokkit"]
 
@@ -52,7 +52,7 @@ def base_score(base: Path, tokenizer: Path, text: Path, runs: Path) -> TextScore
 
     import numpy as np
 
-    from tokkit.transplant.verify import LanguageModelScore
+    from tokkit.surgery.verify import LanguageModelScore
 
     key = hashlib.sha256(text.read_bytes() + str(tokenizer).encode()).hexdigest()[:12]
     cache = runs / f"base-score-{base.name}-{key}.npz"

@@ -75,8 +75,8 @@ def tiny_llama(root: Path, name: str, lines: list[str], vocab: int, hidden: int,
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    from tokkit.train.config import TrainConfig
-    from tokkit.train.hf import train_hf
+    from tokkit.training.config import TrainConfig
+    from tokkit.training.hf import train_hf
 
     tok = train_hf(iter(lines), TrainConfig(vocab_size=vocab))
     config = LlamaConfig(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tokkit.adversarial.cases import Case, misleading, r2l_groups, spanning, unicode_variants, unit_spans
+from tokkit.attacks.cases import Case, misleading, r2l_groups, spanning, unicode_variants, unit_spans
 from tokkit.cli import app
 
 runner = CliRunner()
@@ -156,7 +156,7 @@ def test_zh_boundary_cases_cut_into_words_not_superwords(tmp_path: Path) -> None
     """Qwen2.5 has 一个人, 没有人, ... as single tokens: pairs whose crossing tokens only cover whole
     words are dropped, every kept case has a token with an end strictly inside a word (rebuilt
     here from the decoded tokens), and --n is still met."""
-    from tokkit.adversarial.score import judge
+    from tokkit.attacks.score import judge
     from tokkit.io.tokenizers import load_tokenizer
 
     cases = tmp_path / "cases.jsonl"

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from tokkit.audit.indicators import (
+from tokkit.cli import app
+from tokkit.undertrained.indicators import (
     candidate_threshold,
     collapsed_rows,
     cosine_distance,
@@ -23,7 +24,6 @@ from tokkit.audit.indicators import (
     row_norms,
     without_first_pc,
 )
-from tokkit.cli import app
 
 runner = CliRunner()
 PROSE = [
@@ -85,8 +85,8 @@ def test_reachability_on_a_tokenizer_with_an_unreachable_token(tmp_path: Path) -
     """ "ca" is in the vocabulary but no merge makes it: encoding its text gives c, a."""
     from tokenizers import Tokenizer, models
 
-    from tokkit.audit.pipeline import token_kinds
     from tokkit.io.tokenizers import load_tokenizer
+    from tokkit.undertrained.pipeline import token_kinds
 
     vocab = {"<s>": 0, "a": 1, "b": 2, "c": 3, "ab": 4, "abc": 5, "ca": 6}
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[("a", "b"), ("ab", "c")]))
@@ -187,8 +187,8 @@ def test_transplanted_model_reports_initialised_rows(planted: tuple[Path, list[i
 def test_no_lm_head_is_an_input_error() -> None:
     from transformers import LlamaConfig, LlamaModel
 
-    from tokkit.audit.pipeline import matrices
     from tokkit.errors import InputError
+    from tokkit.undertrained.pipeline import matrices
 
     config = LlamaConfig(vocab_size=50, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                          num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=False)  # fmt: skip

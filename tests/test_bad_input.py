@@ -59,8 +59,8 @@ def ws(tmp_path_factory: pytest.TempPathFactory, corpora: Path, smollm2_gguf: Pa
         (root / "truncated.gguf").write_bytes(fh.read(4096))
     prose = (corpora / "en" / "prose.txt").read_text("utf-8").splitlines()
     w["base"] = tiny_llama(root, "base", prose, 400, 32, tie=False)
-    from tokkit.train.config import TrainConfig
-    from tokkit.train.hf import train_hf
+    from tokkit.training.config import TrainConfig
+    from tokkit.training.hf import train_hf
 
     (root / "nospecial").mkdir()
     train_hf(iter(prose), TrainConfig(vocab_size=300, special_tokens=())).save(
@@ -300,14 +300,14 @@ def test_ctrl_c_exits_130_and_keeps_the_previous_output(
         raise KeyboardInterrupt
 
     if command == "train":
-        monkeypatch.setattr("tokkit.train.runner.train_tokenizer", interrupted)
+        monkeypatch.setattr("tokkit.training.runner.train_tokenizer", interrupted)
         monkeypatch.setattr("tokkit.cli.train.train_tokenizer", interrupted, raising=False)
-        import tokkit.train.runner as runner_module
+        import tokkit.training.runner as runner_module
 
         monkeypatch.setattr(runner_module, "train_tokenizer", interrupted)
         args = ["train", str(ws["par"]), "--vocab-size", "300", "-o", str(out), "--force"]
     else:
-        monkeypatch.setattr("tokkit.transplant.pipeline.save_model", interrupted)
+        monkeypatch.setattr("tokkit.surgery.pipeline.save_model", interrupted)
         args = ["transplant", str(ws["base"]), "--tokenizer", str(ws["base"]), "--method", "mean", "--no-eval",
                 "-o", str(out), "--force"]  # fmt: skip
     result = runner.invoke(app, args)

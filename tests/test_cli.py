@@ -10,7 +10,7 @@ from conftest import wordlevel_json
 from typer.testing import CliRunner
 
 from tokkit.cli import app
-from tokkit.report import EVALUATE_COLUMNS
+from tokkit.tables import EVALUATE_COLUMNS
 
 runner = CliRunner()
 API_KEYS = [

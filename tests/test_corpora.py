@@ -136,7 +136,7 @@ def test_directory_of_one_language(corpora: Path, tmp_path: Path) -> None:
 
 
 def test_packaged_eval_text_is_the_corpus_copy(corpora: Path) -> None:
-    from tokkit.transplant.config import DEFAULT_EVAL_TEXT
+    from tokkit.surgery.config import DEFAULT_EVAL_TEXT
 
     assert DEFAULT_EVAL_TEXT.read_bytes() == (corpora / "eval" / "heldout-en.txt").read_bytes()
 
@@ -188,7 +188,7 @@ def test_csv_keeps_a_bare_carriage_return_in_one_field() -> None:
 
 
 def test_packaged_heal_corpus_is_the_corpus_copy_and_disjoint_from_eval(corpora: Path) -> None:
-    from tokkit.transplant.config import DEFAULT_HEAL_CORPUS
+    from tokkit.surgery.config import DEFAULT_HEAL_CORPUS
 
     heal = DEFAULT_HEAL_CORPUS.read_text(encoding="utf-8")
     assert DEFAULT_HEAL_CORPUS.read_bytes() == (corpora / "heal" / "code-en.txt").read_bytes()

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from tokkit.cli import app
 from tokkit.errors import InputError
-from tokkit.evaluate.merge import merge_counts
-from tokkit.evaluate.runner import LangCounts, count_tokens
+from tokkit.evaluation.runner import LangCounts, count_tokens
+from tokkit.evaluation.shard_sums import merge_counts
 from tokkit.io.corpora import open_corpus
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer
 
@@ -189,7 +189,7 @@ def test_a_directory_of_empty_shards_is_an_error(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     pytest.importorskip("distributed")  # installed by the `test` extra
-    from tokkit.evaluate.cluster import local_cluster
+    from tokkit.evaluation.cluster import local_cluster
 
     with local_cluster(2) as cluster:
         yield str(cluster.scheduler_address)
@@ -246,7 +246,7 @@ def test_dask_without_scheduler_starts_a_local_cluster(tmp_path: Path, corpora: 
 
 def test_unreachable_scheduler_is_one_line(tmp_path: Path, corpora: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr("tokkit.evaluate.cluster.CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("tokkit.evaluation.cluster.CONNECT_TIMEOUT_S", 1.0)
     flat, out = _flat(tmp_path, corpora), tmp_path / "res.csv"
     args = ["evaluate", "cl100k_base", "-c", str(flat), "--engine", "dask", "-o", str(out)]
     _fails([*args, "--scheduler", "tcp://127.0.0.1:1"], "cannot reach the dask scheduler at tcp://127.0.0.1:1")
@@ -267,7 +267,7 @@ def test_engine_flags(tmp_path: Path, corpora: Path, monkeypatch: pytest.MonkeyP
 def test_dask_is_imported_only_when_the_engine_runs() -> None:
     import subprocess
 
-    code = "import sys, tokkit.cli, tokkit.evaluate.cluster; print(' '.join(sys.modules))"
+    code = "import sys, tokkit.cli, tokkit.evaluation.cluster; print(' '.join(sys.modules))"
     loaded = set(
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     )

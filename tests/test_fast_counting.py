@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from tokkit.cli import app
 from tokkit.errors import InputError
-from tokkit.evaluate.counting import Counting, choose_counting
-from tokkit.evaluate.runner import count_tokens
+from tokkit.evaluation.counting import Counting, choose_counting
+from tokkit.evaluation.runner import count_tokens
 from tokkit.io.corpora import open_corpus
 from tokkit.io.tokenizers import load_tokenizer
 from tokkit.io.tokenizers.fast_bpe import PROBE_LINES, FastBPE, NotExpressible, fast_plan
@@ -72,8 +72,8 @@ def test_fast_ids_equal_the_library_on_every_shipped_line(name: str) -> None:
 
 def test_fast_ids_of_small_trained_bpes(tiny_bpe_path: Path) -> None:
     """A BPE trained here (GPT-2 ByteLevel regex) and tokkit's own (one Split + ByteLevel)."""
-    from tokkit.train.config import NumberScheme, TrainConfig
-    from tokkit.train.hf import train_hf
+    from tokkit.training.config import NumberScheme, TrainConfig
+    from tokkit.training.hf import train_hf
 
     lines = _shipped_lines()
     tiny = load_tokenizer(str(tiny_bpe_path))

@@ -73,7 +73,7 @@ def test_tokenizer_loader(data: bytes, name: str) -> None:
 @fuzz
 @given(payloads)
 def test_cases_reader(data: bytes) -> None:
-    from tokkit.adversarial.cases import Case
+    from tokkit.attacks.cases import Case
     from tokkit.io.reports import read_jsonl
 
     try:

@@ -13,8 +13,8 @@ from conftest import tiny_llama
 from typer.testing import CliRunner
 
 from tokkit.cli import app
-from tokkit.transplant.attribution import new_token_bits, per_byte_loss
-from tokkit.transplant.omp import omp
+from tokkit.surgery.attribution import new_token_bits, per_byte_loss
+from tokkit.surgery.omp import omp
 
 runner = CliRunner()
 
@@ -179,7 +179,7 @@ def test_bad_heal_and_screen_inputs(models: dict[str, Path], tmp_path: Path, cor
 def test_interrupted_heal_leaves_nothing(
     models: dict[str, Path], tmp_path: Path, corpora: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tokkit.transplant import heal as heal_module
+    from tokkit.surgery import heal as heal_module
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

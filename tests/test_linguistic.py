@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tokkit.cli import app
-from tokkit.evaluate.linguistic import ShortTokens, category, linguistic_counts
+from tokkit.evaluation.linguistic import ShortTokens, category, linguistic_counts
 from tokkit.languages import fold_case
 from tokkit.tokens import strip_markers
 

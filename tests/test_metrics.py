@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tokkit.evaluate.metrics import (
+from tokkit.evaluation.metrics import (
     covered_characters,
     pieces_per_word,
     ratio,

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tokkit.evaluate.runner import count_tokens
+from tokkit.evaluation.runner import count_tokens
 from tokkit.io import catalog
 from tokkit.io.corpora import open_corpus
 from tokkit.io.tokenizers import load_tokenizer
-from tokkit.report import evaluation_table
+from tokkit.tables import evaluation_table
 
 
 def _lines(path: Path) -> list[str]:

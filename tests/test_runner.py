@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from conftest import wordlevel_json, wordpiece_json
 
-from tokkit.evaluate.runner import count_tokens
+from tokkit.evaluation.runner import count_tokens
 from tokkit.io.corpora import open_corpus
 from tokkit.io.tokenizers import load_tokenizer
-from tokkit.report import EVALUATE_COLUMNS, evaluation_table
+from tokkit.tables import EVALUATE_COLUMNS, evaluation_table
 
 
 def _write(d: Path, name: str, text: str) -> Path:

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tokkit.cli import app
-from tokkit.train.config import SUPERTOKEN_CHUNKS, Algorithm, NumberScheme, TrainConfig
-from tokkit.train.pair_merges import learn_merges
-from tokkit.train.superbpe import count_chunks, superword_allowed, train_superbpe
-from tokkit.train.supertoken import chunk_text
+from tokkit.training.config import SUPERTOKEN_CHUNKS, Algorithm, NumberScheme, TrainConfig
+from tokkit.training.pair_merges import learn_merges
+from tokkit.training.superbpe import count_chunks, superword_allowed, train_superbpe
+from tokkit.training.supertoken import chunk_text
 
 runner = CliRunner()
 BYTE_LEVEL = ("bpe", "superbpe", "supertoken")
@@ -87,8 +87,8 @@ def test_deterministic_unigram_and_wordpiece_match_hugging_face_quality(corpora:
     """tokkit's deterministic Unigram scores and WordPiece merges compress like HF's own trainers."""
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-    from tokkit.train.hf import train_hf
-    from tokkit.train.pretokenizers import split_steps
+    from tokkit.training.hf import train_hf
+    from tokkit.training.pretokenizers import split_steps
 
     lines = _lines(corpora)
     held = (corpora / "parallel" / "eng.txt").read_text("utf-8").splitlines()
@@ -133,7 +133,7 @@ def test_number_schemes_are_kept_by_the_saved_tokenizer(
 
 
 def test_superbpe_invariants(corpora: Path) -> None:
-    from tokkit.train.hf import train_hf
+    from tokkit.training.hf import train_hf
 
     eng = (corpora / "parallel" / "eng.txt").read_text("utf-8").splitlines()
     train = _lines(corpora) + eng[:150]

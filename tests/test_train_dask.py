@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from tokkit.cli import app
 from tokkit.io.corpora import line_source, open_corpus
-from tokkit.train.config import Algorithm, TrainConfig
-from tokkit.train.hf import _repeated
-from tokkit.train.runner import train_tokenizer, train_tokenizer_from_counts
-from tokkit.train.word_counts import WordCounts, count_texts
+from tokkit.training.config import Algorithm, TrainConfig
+from tokkit.training.hf import _repeated
+from tokkit.training.runner import train_tokenizer, train_tokenizer_from_counts
+from tokkit.training.word_counts import WordCounts, count_texts
 
 runner = CliRunner()
 SOURCES = ("en", "code", "tr", "math")  # 4 directories, 10 files: 10 shards
@@ -71,7 +71,7 @@ def test_repeated_texts_hold_each_word_its_count_times(words: dict[str, int]) ->
 
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_dask_counts_train_the_local_tokenizer(name: str, scheduler: str) -> None:
-    from tokkit.train.cluster import count_on_cluster
+    from tokkit.training.cluster import count_on_cluster
 
     config = CONFIGS[name]
     corpora = _corpora()
@@ -125,7 +125,7 @@ def test_a_bad_shard_is_named_and_nothing_is_written(tmp_path: Path, scheduler: 
 
 def test_bad_engine_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr("tokkit.train.cluster.CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("tokkit.training.cluster.CONNECT_TIMEOUT_S", 1.0)
     out = tmp_path / "out"
     base = ["train", str(CORPORA / "en"), "--vocab-size", "400", "-o", str(out)]
     _fails([*base, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"], "cannot reach the dask scheduler")
@@ -139,7 +139,7 @@ def test_bad_engine_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_an_unreadable_shard_is_named(tmp_path: Path) -> None:
     from tokkit.errors import InputError
     from tokkit.io.corpora import Corpus, CorpusFile
-    from tokkit.train.cluster import count_shard
+    from tokkit.training.cluster import count_shard
 
     folder = tmp_path / "not-a-file.txt"
     folder.mkdir()  # opening it fails like an unreadable file does (tests may run as root)

@@ -12,9 +12,9 @@ from conftest import tiny_llama
 from typer.testing import CliRunner
 
 from tokkit.cli import app
-from tokkit.transplant import omp as omp_module
-from tokkit.transplant.omp import omp
-from tokkit.transplant.vocab import align_vocabularies, segment_bytes
+from tokkit.surgery import omp as omp_module
+from tokkit.surgery.omp import omp
+from tokkit.surgery.vocab import align_vocabularies, segment_bytes
 
 runner = CliRunner()
 
@@ -225,7 +225,7 @@ def test_real_model_smollm2(tmp_path: Path, corpora: Path, smollm2_gguf: Path) -
 def test_hybrid_rows_by_hand() -> None:
     import math
 
-    from tokkit.transplant.hybrid import hybrid_rows
+    from tokkit.surgery.hybrid import hybrid_rows
 
     old = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     phi_old = old.clone()

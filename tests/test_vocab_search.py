@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tokkit.train.vocab_search import PowerLaw, equalizing_target, fit_power_law
+from tokkit.training.vocab_search import PowerLaw, equalizing_target, fit_power_law
 
 SIZES = [4000, 8000, 16000, 32000, 64000]
 

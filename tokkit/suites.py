@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from tokkit.errors import IncompatibleInputsError, InputError
-from tokkit.evaluate.runner import count_tokens
+from tokkit.evaluation.runner import count_tokens
 from tokkit.io.corpora import Corpus, CorpusFile, line_source, open_corpus
 from tokkit.io.tokenizers import load_tokenizer, write_tokenizer_dir
 from tokkit.languages import LanguageError, pair_languages
-from tokkit.train.config import TrainConfig
-from tokkit.train.runner import train_tokenizer
-from tokkit.train.vocab_search import PowerLaw, equalizing_target, fit_power_law
+from tokkit.training.config import TrainConfig
+from tokkit.training.runner import train_tokenizer
+from tokkit.training.vocab_search import PowerLaw, equalizing_target, fit_power_law
 
 SUITE_COLUMNS = ["lang", "vocab_size", "role", "n_tokens", "bytes_per_token", "predicted_ctc", "train_seconds", "path"]
 

@@ -42,7 +42,7 @@ def generate_cmd(
     """
     import pandas as pd
 
-    from tokkit.adversarial.generate import STOPWORDS, check_vocabulary, generate
+    from tokkit.attacks.generate import STOPWORDS, check_vocabulary, generate
     from tokkit.io.reports import check_output, write_jsonl, write_sidecar
     from tokkit.io.tokenizers import load_tokenizer
     from tokkit.io.wordlists import top_words
@@ -102,13 +102,13 @@ def evaluate_cmd(
 
     Example: tokkit adversarial evaluate cl100k_base qwen2.5 --cases cases-zh.jsonl --fail-above 0.5
     """
-    from tokkit.adversarial.cases import Case
-    from tokkit.adversarial.score import judge, score_with_model
+    from tokkit.attacks.cases import Case
+    from tokkit.attacks.score import judge, score_with_model
     from tokkit.errors import InputError
     from tokkit.io.models import load_model, special_roles
     from tokkit.io.reports import check_output, read_jsonl, write_sidecar, write_table
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.report import adversarial_table, model_table
+    from tokkit.tables import adversarial_table, model_table
 
     with user_errors():
         if output is not None:

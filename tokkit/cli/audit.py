@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from tokkit.audit.config import DEFAULTS, Indicator
 from tokkit.cli._options import AllowPickleOpt, ForceOpt, FormatOpt, TrustRemoteCodeOpt
 from tokkit.cli._output import OutputFormat, emit, info, progress, user_errors
+from tokkit.undertrained.config import DEFAULTS, Indicator
 
 SHOWN = ["rank", "id", "token", "text", "indicator", "max_prob", "confirmed", "initialised"]
 
@@ -62,11 +62,11 @@ def audit_cmd(
     """
     from dataclasses import asdict
 
-    from tokkit.audit.config import AuditSettings
-    from tokkit.audit.pipeline import AuditResult, audit
-    from tokkit.audit.verify import TEMPLATES
     from tokkit.errors import InputError, OutputExistsError
     from tokkit.io.reports import run_meta, write_dir_atomic
+    from tokkit.undertrained.config import AuditSettings
+    from tokkit.undertrained.pipeline import AuditResult, audit
+    from tokkit.undertrained.verify import TEMPLATES
 
     with user_errors():
         if output is not None and output.exists() and not output.is_dir():

@@ -17,14 +17,14 @@ from tokkit.cli._options import (
     WorkersOpt,
 )
 from tokkit.cli._output import OutputFormat, emit, info, note, progress, user_errors
-from tokkit.evaluate.cluster import DEFAULT_WORKERS, Engine
-from tokkit.evaluate.counting import Counting
-from tokkit.evaluate.linguistic import ShortTokens
+from tokkit.evaluation.cluster import DEFAULT_WORKERS, Engine
+from tokkit.evaluation.counting import Counting
+from tokkit.evaluation.linguistic import ShortTokens
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tokkit.evaluate.runner import LangCounts
+    from tokkit.evaluation.runner import LangCounts
     from tokkit.io.corpora import Corpus
     from tokkit.tokenizer import Tokenizer
 
@@ -105,12 +105,12 @@ def evaluate_cmd(
     from dataclasses import asdict
 
     from tokkit.errors import InputError
-    from tokkit.evaluate.counting import choose_counting
-    from tokkit.evaluate.runner import count_tokens
+    from tokkit.evaluation.counting import choose_counting
+    from tokkit.evaluation.runner import count_tokens
     from tokkit.io.corpora import open_corpus
     from tokkit.io.reports import check_output, save_figure, table_format_for, write_sidecar, write_table
     from tokkit.io.tokenizers import load_tokenizer
-    from tokkit.report import evaluation_table
+    from tokkit.tables import evaluation_table
 
     with user_errors():
         if metrics not in {"auto", "basic", "linguistic", "all"}:
@@ -186,7 +186,7 @@ def evaluate_cmd(
             }  # fmt: skip
             write_sidecar(written[0], params=params, inputs=inputs, outputs=written, force=force)
         if score_table is not None:
-            from tokkit.report import score_correlations
+            from tokkit.tables import score_correlations
 
             correlations, messages = score_correlations(table, score_table)
             for message in messages:
@@ -263,7 +263,7 @@ def _one_reference(refs: dict[str, str]) -> str | dict[str, str] | None:
 def _check_engine(engine: Engine, scheduler: str | None, workers: int | None) -> None:
     """Flags that only make sense together; dask installed when it is asked for."""
     from tokkit.errors import InputError
-    from tokkit.evaluate.cluster import require_dask
+    from tokkit.evaluation.cluster import require_dask
 
     if engine is not Engine.DASK and (scheduler is not None or workers is not None):
         raise InputError("--scheduler and --workers need --engine dask")
@@ -288,7 +288,7 @@ def _count_on_dask(
     fast: list[bool],
 ) -> list[LangCounts]:
     """Counts of every tokenizer on every shard of the corpora, on a Dask cluster, merged per language."""
-    from tokkit.evaluate.cluster import TokenizerSpec, count_on_cluster
+    from tokkit.evaluation.cluster import TokenizerSpec, count_on_cluster
 
     named = [
         (
@@ -327,9 +327,9 @@ def _linguistic(
 ) -> pd.DataFrame:
     """%TR/%Pure for every tokenizer × language that has an oracle."""
     from tokkit.errors import InputError
-    from tokkit.evaluate.runner import linguistic_for
+    from tokkit.evaluation.runner import linguistic_for
     from tokkit.io.oracles import load_oracle
-    from tokkit.report import add_linguistic
+    from tokkit.tables import add_linguistic
 
     by_name = {t.name: t for t in tokenizers}
     oracles = {}

@@ -11,7 +11,7 @@ import typer
 
 from tokkit.cli._options import ForceOpt, FormatOpt
 from tokkit.cli._output import OutputFormat, emit, err, info, user_errors
-from tokkit.transplant.config import HealConfig, HealRows
+from tokkit.surgery.config import HealConfig, HealRows
 
 H = HealConfig()  # every default is declared once, there
 
@@ -113,8 +113,8 @@ def heal_cmd(
 
     from tokkit.errors import InputError, OutputExistsError
     from tokkit.io.reports import read_json, run_meta, write_dir_atomic
-    from tokkit.transplant.config import DEFAULT_HEAL_CORPUS
-    from tokkit.transplant.healing import heal_directory, read_corpus
+    from tokkit.surgery.config import DEFAULT_HEAL_CORPUS
+    from tokkit.surgery.healing import heal_directory, read_corpus
 
     holder: dict[str, dict[str, object]] = {}
     with user_errors():

@@ -25,7 +25,7 @@ def report_cmd(
     """
     from tokkit.errors import InputError, OutputExistsError
     from tokkit.io.reports import run_meta, write_dir_atomic
-    from tokkit.reporting import DEFAULT_CONFIG, read_config, run_report
+    from tokkit.workflows.report import DEFAULT_CONFIG, read_config, run_report
 
     with user_errors():
         if output.exists() and not output.is_dir():

@@ -10,7 +10,7 @@ import typer
 from tokkit.cli._options import ForceOpt, FormatOpt, SchedulerOpt, WorkersOpt
 from tokkit.cli._output import OutputFormat, emit, info, progress, user_errors
 from tokkit.io.dask_cluster import DEFAULT_WORKERS, Engine
-from tokkit.train.config import Algorithm, Normalization, NumberScheme, TrainConfig
+from tokkit.training.config import Algorithm, Normalization, NumberScheme, TrainConfig
 
 _D = TrainConfig()
 
@@ -95,9 +95,9 @@ def train_cmd(
     from tokkit.io.globs import expand_globs
     from tokkit.io.reports import run_meta, write_dir_atomic
     from tokkit.io.tokenizers import write_tokenizer_dir
-    from tokkit.train.pretokenizers import check_regex
-    from tokkit.train.runner import train_tokenizer
-    from tokkit.train.superbpe import check_transition
+    from tokkit.training.pretokenizers import check_regex
+    from tokkit.training.runner import train_tokenizer
+    from tokkit.training.superbpe import check_transition
 
     with user_errors():
         if output.exists() and not output.is_dir():
@@ -140,8 +140,8 @@ def train_cmd(
             else f"training {algorithm.value}"
         )
         if engine is Engine.DASK:
-            from tokkit.train.cluster import count_on_cluster
-            from tokkit.train.runner import train_tokenizer_from_counts
+            from tokkit.training.cluster import count_on_cluster
+            from tokkit.training.runner import train_tokenizer_from_counts
 
             where = scheduler or f"a local cluster of {workers or DEFAULT_WORKERS} workers"
             with progress(f"counting words in {len(files)} shards on {where}", total=len(files)) as advance:
@@ -180,7 +180,7 @@ def _check_engine(
     """Flags that only make sense together; dask installed and the algorithm countable when asked for."""
     from tokkit.errors import InputError
     from tokkit.io.dask_cluster import require_dask
-    from tokkit.train.word_counts import check_countable
+    from tokkit.training.word_counts import check_countable
 
     if engine is not Engine.DASK:
         if scheduler is not None or workers is not None:

@@ -22,7 +22,7 @@ from tokkit.cli.heal import (
     heal_progress,
     heal_verdict,
 )
-from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Embedder, Method, TransplantConfig
+from tokkit.surgery.config import DEFAULT_EVAL_TEXT, Embedder, Method, TransplantConfig
 
 D = TransplantConfig()  # every default is declared once, there
 
@@ -88,8 +88,8 @@ def transplant_cmd(
 
     from tokkit.errors import InputError, OutputExistsError
     from tokkit.io.reports import run_meta, write_dir_atomic
-    from tokkit.transplant.pipeline import transplant
-    from tokkit.transplant.result import TransplantResult
+    from tokkit.surgery.pipeline import transplant
+    from tokkit.surgery.result import TransplantResult
 
     with user_errors():
         if output.exists() and not output.is_dir():
@@ -107,8 +107,8 @@ def transplant_cmd(
         healing = heal_config(heal, heal_rows, heal_lr, heal_batch_size, heal_seq_len, seed, device) if heal else None
         corpus = heal_corpus if heal_corpus is not None else None
         if healing is not None:
-            from tokkit.transplant.config import DEFAULT_HEAL_CORPUS
-            from tokkit.transplant.healing import read_corpus
+            from tokkit.surgery.config import DEFAULT_HEAL_CORPUS
+            from tokkit.surgery.healing import read_corpus
 
             corpus = corpus or DEFAULT_HEAL_CORPUS
             read_corpus(corpus, healing)  # empty / not UTF-8: fail before any model is loaded
@@ -127,7 +127,7 @@ def transplant_cmd(
                 "heal_corpus": str(corpus) if healing else None,
             }  # fmt: skip
             if healing is not None:
-                from tokkit.transplant.healing import heal_directory
+                from tokkit.surgery.healing import heal_directory
 
                 assert corpus is not None
                 with heal_progress(healing.steps) as on_step:

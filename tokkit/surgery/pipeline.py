@@ -14,12 +14,12 @@ from tokkit.errors import IncompatibleInputsError, InputError
 from tokkit.io.models import LoadedModel, load_model, save_model, special_roles
 from tokkit.io.reports import current_command, write_json
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer, to_tokenizers, write_tokenizer_dir
-from tokkit.transplant.config import Embedder, Method, TransplantConfig
-from tokkit.transplant.measure import TextScore, score_base, verify
-from tokkit.transplant.methods import HybridInputs, RowInputs, new_rows
-from tokkit.transplant.result import Counts, TransplantResult
-from tokkit.transplant.rows import NewRows, assemble
-from tokkit.transplant.vocab import VocabAlignment, align_vocabularies, byte_index, segment_bytes
+from tokkit.surgery.config import Embedder, Method, TransplantConfig
+from tokkit.surgery.measure import TextScore, score_base, verify
+from tokkit.surgery.methods import HybridInputs, RowInputs, new_rows
+from tokkit.surgery.result import Counts, TransplantResult
+from tokkit.surgery.rows import NewRows, assemble
+from tokkit.surgery.vocab import VocabAlignment, align_vocabularies, byte_index, segment_bytes
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import torch
 
-from tokkit.transplant.rows import NewRows
+from tokkit.surgery.rows import NewRows
 
 
 def hybrid_rows(

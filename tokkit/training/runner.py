@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tokkit.train.config import Algorithm, TrainConfig
-from tokkit.train.word_counts import WordCounts, check_countable
+from tokkit.training.config import Algorithm, TrainConfig
+from tokkit.training.word_counts import WordCounts, check_countable
 
 ROLES: dict[Algorithm, dict[str, str]] = {
     Algorithm.BPE: {"eos_token": "<|endoftext|>"},
@@ -44,13 +44,13 @@ def train_tokenizer_from_counts(
     t0 = time.perf_counter()
     stats: dict[str, Any] = {}
     if config.algorithm is Algorithm.SUPERBPE:
-        from tokkit.train.superbpe import train_superbpe_from_counts
+        from tokkit.training.superbpe import train_superbpe_from_counts
 
         tok, stage1, stage2 = train_superbpe_from_counts(counts.words, counts.chunks, config, on_progress=on_progress)
         stats["stage1_vocab_size"] = stage1.get_vocab_size(with_added_tokens=True)
         stats["n_stage2_merges"] = len(stage2.merges)
     else:
-        from tokkit.train.hf import train_hf_from_counts
+        from tokkit.training.hf import train_hf_from_counts
 
         tok = train_hf_from_counts(counts.words, config)
     return _trained(tok, config, _roles(config), {}, stats, t0)
@@ -69,22 +69,22 @@ def train_tokenizer(
     stats: dict[str, Any] = {}
     extra: dict[str, bytes] = {}
     if config.algorithm in (Algorithm.BPE, Algorithm.UNIGRAM, Algorithm.WORDPIECE):
-        from tokkit.train.hf import train_hf
+        from tokkit.training.hf import train_hf
 
         tok = train_hf(texts, config)
     elif config.algorithm is Algorithm.SUPERBPE:
-        from tokkit.train.superbpe import train_superbpe
+        from tokkit.training.superbpe import train_superbpe
 
         tok, stage1, stage2 = train_superbpe(texts, config, on_progress=on_progress)
         stats["stage1_vocab_size"] = stage1.get_vocab_size(with_added_tokens=True)
         stats["n_stage2_merges"] = len(stage2.merges)
     elif config.algorithm is Algorithm.SUPERTOKEN:
-        from tokkit.train.supertoken import train_supertoken
+        from tokkit.training.supertoken import train_supertoken
 
         tok = train_supertoken(texts(), config)
     else:
         from tokkit.io.tokenizers import sentencepiece_to_tokenizers
-        from tokkit.train.spm import train_spm
+        from tokkit.training.spm import train_spm
 
         with tempfile.TemporaryDirectory() as tmp:
             model = train_spm(texts(), config, Path(tmp) / "spm")

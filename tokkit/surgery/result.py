@@ -20,7 +20,7 @@ class Verification:
     """Bits per byte of the base model and of the saved new model on the same text.
 
     `new_token_*`: restricted to the positions whose target token is an initialised row of the new
-    tokenizer (`tokkit.transplant.attribution`); the base figure covers the same bytes.
+    tokenizer (`tokkit.surgery.attribution`); the base figure covers the same bytes.
     """
 
     eval_text: str

@@ -18,7 +18,7 @@ from tokkit.io.catalog import cache_dir
 from tokkit.io.corpora import line_source, open_corpus
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer, write_tokenizer_dir
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "data" / "report.toml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "data" / "report.toml"
 
 
 @dataclass
@@ -82,8 +82,8 @@ def read_config(path: Path) -> ReportConfig:
 
 def _check_entries(path: Path, data: dict[str, Any]) -> None:
     """Values that would otherwise fail deep inside a run: algorithms, sizes, methods."""
-    from tokkit.train.config import Algorithm
-    from tokkit.transplant.config import Method
+    from tokkit.surgery.config import Method
+    from tokkit.training.config import Algorithm
 
     algorithms = {a.value for a in Algorithm}
     for entry in data.get("train", []):
@@ -112,16 +112,16 @@ def run_report(
 ) -> dict[str, pd.DataFrame]:
     """Run the plan into `out` (an empty directory); returns the tables by name."""
     from tokkit import plots
-    from tokkit.adversarial.generate import STOPWORDS, generate
-    from tokkit.adversarial.score import judge
-    from tokkit.evaluate.linguistic import ShortTokens
-    from tokkit.evaluate.runner import count_tokens, linguistic_for
+    from tokkit.attacks.generate import STOPWORDS, generate
+    from tokkit.attacks.score import judge
+    from tokkit.evaluation.linguistic import ShortTokens
+    from tokkit.evaluation.runner import count_tokens, linguistic_for
     from tokkit.io.oracles import load_oracle
     from tokkit.io.reports import write_jsonl
     from tokkit.io.wordlists import top_words
-    from tokkit.report import add_linguistic, adversarial_table, evaluation_table
-    from tokkit.train.config import Algorithm, TrainConfig
-    from tokkit.train.runner import train_tokenizer
+    from tokkit.tables import add_linguistic, adversarial_table, evaluation_table
+    from tokkit.training.config import Algorithm, TrainConfig
+    from tokkit.training.runner import train_tokenizer
 
     tables: dict[str, pd.DataFrame] = {}
     figures: dict[str, str] = {}
@@ -227,8 +227,8 @@ def run_report(
         if not Path(base).exists():
             note(f"transplant skipped: base model {base} not found (run `make models`)")
         else:
-            from tokkit.transplant.config import DEFAULT_EVAL_TEXT, Method, TransplantConfig
-            from tokkit.transplant.pipeline import transplant
+            from tokkit.surgery.config import DEFAULT_EVAL_TEXT, Method, TransplantConfig
+            from tokkit.surgery.pipeline import transplant
 
             new = str(tp.get("tokenizer", ""))
             new_path = str(trained[new]) if new in trained else new
@@ -322,8 +322,8 @@ def _audit_table(models: list[str], verify: int, out: Path, note: Callable[[str]
     each model's tokens.csv and audit.png under audit/<n>-<name>/. A model that cannot be audited
     (e.g. no reference rows) is noted and left out."""
     from tokkit import plots
-    from tokkit.audit.config import AuditSettings
-    from tokkit.audit.pipeline import audit
+    from tokkit.undertrained.config import AuditSettings
+    from tokkit.undertrained.pipeline import audit
 
     keys = ["rows", "reference_source", "n_reference", "n_candidates", "n_verified", "n_confirmed",
             "precision_verified", "initialised", "initialised_under_trained", "healed"]  # fmt: skip

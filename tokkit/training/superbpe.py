@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from tokkit.errors import InputError
-from tokkit.train.config import TrainConfig
-from tokkit.train.pair_merges import Stage2, learn_merges
-from tokkit.train.pretokenizers import SUPERWORDS, WORDS, byte_level
+from tokkit.training.config import TrainConfig
+from tokkit.training.pair_merges import Stage2, learn_merges
+from tokkit.training.pretokenizers import SUPERWORDS, WORDS, byte_level
 
 _WORD = re.compile(rb"\S+")
 
@@ -57,7 +57,7 @@ def stage1_untrained(config: TrainConfig) -> tuple[Any, Any]:
     """Stage 1's untrained byte-level BPE (vocabulary t) and its trainer, after checking the sizes."""
     from dataclasses import replace
 
-    from tokkit.train.hf import bpe_tokenizer, check_vocab_size
+    from tokkit.training.hf import bpe_tokenizer, check_vocab_size
 
     check_vocab_size(config, 256)
     check_transition(config)
@@ -82,7 +82,7 @@ def train_superbpe_from_counts(
 ) -> tuple[Any, Any, Stage2]:
     """`train_superbpe` from the texts' stage-1 word counts (`count_words` under `stage1_untrained`)
     and stage-2 chunk counts (`count_chunks`): the same result."""
-    from tokkit.train.hf import fit_counts
+    from tokkit.training.hf import fit_counts
 
     stage1, trainer = stage1_untrained(config)
     fit_counts(stage1, trainer, words)

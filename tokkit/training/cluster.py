@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from tokkit.errors import ClusterError, InputError
 from tokkit.io.dask_cluster import CONNECT_TIMEOUT_S, DEFAULT_WORKERS, dask_client
-from tokkit.train.config import TrainConfig
-from tokkit.train.word_counts import WordCounts, check_countable
+from tokkit.training.config import TrainConfig
+from tokkit.training.word_counts import WordCounts, check_countable
 
 if TYPE_CHECKING:
     from tokkit.io.corpora import Corpus
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def count_shard(shard: Corpus, config: TrainConfig) -> WordCounts:
     """One task: the word counts of one shard (runs on a worker; a bad shard is named)."""
     from tokkit.io.corpora import line_source
-    from tokkit.train.word_counts import count_texts
+    from tokkit.training.word_counts import count_texts
 
     try:
         return count_texts(line_source([shard]), config)

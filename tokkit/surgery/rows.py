@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
-from tokkit.transplant.omp import omp
-from tokkit.transplant.vocab import VocabAlignment
+from tokkit.surgery.omp import omp
+from tokkit.surgery.vocab import VocabAlignment
 
 
 @dataclass(frozen=True, slots=True)

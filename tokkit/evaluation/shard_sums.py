@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from tokkit.evaluate.lang_counts import LangCounts
+from tokkit.evaluation.lang_counts import LangCounts
 
 KEY_FIELDS = ("tokenizer", "corpus", "lang")  # what one merged record is for
 SAME_FIELDS = ("word_unit",)  # fixed by the language: must agree

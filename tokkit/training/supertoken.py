@@ -6,8 +6,8 @@ import random
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from tokkit.train.config import TrainConfig
-from tokkit.train.pretokenizers import byte_level, split_steps
+from tokkit.training.config import TrainConfig
+from tokkit.training.pretokenizers import byte_level, split_steps
 
 SEPARATOR = "\ue000"  # a private-use character: never merged, removed by the training pre-tokenizer
 
@@ -39,7 +39,7 @@ def train_supertoken(texts: Iterable[str], config: TrainConfig) -> Any:
     """Byte-level BPE over random chunks; the saved tokenizer lets merges cross words."""
     from tokenizers import Regex, pre_tokenizers
 
-    from tokkit.train.hf import bpe_tokenizer, check_vocab_size
+    from tokkit.training.hf import bpe_tokenizer, check_vocab_size
 
     check_vocab_size(config, 256)
     tok, trainer = bpe_tokenizer(config, None, max_token_length=config.max_token_length)

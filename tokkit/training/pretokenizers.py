@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tokkit.errors import InputError
-from tokkit.train.config import NumberScheme
+from tokkit.training.config import NumberScheme
 
 # GPT-4o-style word regex (SuperBPE stage 1), with digit runs kept whole: numbers are cut by the
 # number scheme, which runs first.

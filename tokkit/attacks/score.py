@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tokkit.adversarial.cases import Case, Family, misleading, spanning
+from tokkit.attacks.cases import Case, Family, misleading, spanning
 from tokkit.tokenizer import Tokenizer
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tokkit.errors import InputError
-from tokkit.train.config import Algorithm, Normalization, NumberScheme, TrainConfig
+from tokkit.training.config import Algorithm, Normalization, NumberScheme, TrainConfig
 
 MAX_PIECE_CHARS = 4096  # SentencePiece silently skips sentences longer than max_sentence_length bytes
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from tokkit.errors import InputError
-from tokkit.train.config import Algorithm, TrainConfig
+from tokkit.training.config import Algorithm, TrainConfig
 
 # algorithms that train from word counts (SentencePiece and supertokens read the text themselves)
 COUNTABLE = (Algorithm.BPE, Algorithm.UNIGRAM, Algorithm.WORDPIECE, Algorithm.SUPERBPE)
@@ -48,16 +48,16 @@ def check_countable(config: TrainConfig) -> None:
 def count_texts(texts: Callable[[], Iterator[str]], config: TrainConfig) -> WordCounts:
     """The word (and, for SuperBPE, chunk) counts `config.algorithm`'s trainer takes from the texts
     (a factory of iterators: SuperBPE reads them twice)."""
-    from tokkit.train.canonical import count_words
+    from tokkit.training.canonical import count_words
 
     check_countable(config)
     superbpe = config.algorithm is Algorithm.SUPERBPE
     if superbpe:
-        from tokkit.train.superbpe import count_chunks, stage1_untrained
+        from tokkit.training.superbpe import count_chunks, stage1_untrained
 
         tok = stage1_untrained(config)[0]
     else:
-        from tokkit.train.hf import untrained
+        from tokkit.training.hf import untrained
 
         tok = untrained(config)[0]
     n_lines = 0

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tokkit.transplant.config import HealConfig
+from tokkit.surgery.config import HealConfig
 
 
 @dataclass(frozen=True, slots=True)

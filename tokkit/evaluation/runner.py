@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tokkit.evaluate.lang_counts import LangCounts as LangCounts  # re-exported: its old home
-from tokkit.evaluate.linguistic import LinguisticCounts, ShortTokens
-from tokkit.evaluate.metrics import (
+from tokkit.evaluation.lang_counts import LangCounts as LangCounts  # re-exported: its old home
+from tokkit.evaluation.linguistic import LinguisticCounts, ShortTokens
+from tokkit.evaluation.metrics import (
     covered_characters,
     pieces_per_word,
     split_words_utf8,
@@ -205,7 +205,7 @@ def linguistic_for(
     tokenizer: Tokenizer, counts: LangCounts, oracle: Oracle, *, short_tokens: ShortTokens
 ) -> LinguisticCounts:
     """%TR/%Pure counts of one tokenizer on one language, judged by `oracle` (cached per string)."""
-    from tokkit.evaluate.linguistic import linguistic_counts
+    from tokkit.evaluation.linguistic import linguistic_counts
     from tokkit.io.oracles import AnalyserError
 
     type_counts, excluded = token_type_counts(tokenizer, counts)

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from tokkit.train.pair_merges import learn_merges
+from tokkit.training.pair_merges import learn_merges
 
 EM_ROUNDS = 3
 

@@ -12,8 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tokkit.audit.config import AuditSettings, Indicator
-from tokkit.audit.indicators import (
+from tokkit.errors import IncompatibleInputsError, InputError
+from tokkit.io.models import ROLE_TOKENS, load_model, special_roles
+from tokkit.tokenizer import Tokenizer
+from tokkit.undertrained.config import AuditSettings, Indicator
+from tokkit.undertrained.indicators import (
     candidate_threshold,
     collapsed_rows,
     cosine_distance,
@@ -22,10 +25,7 @@ from tokkit.audit.indicators import (
     reachable,
     row_norms,
 )
-from tokkit.audit.verify import TEMPLATES, repeat_probabilities
-from tokkit.errors import IncompatibleInputsError, InputError
-from tokkit.io.models import ROLE_TOKENS, load_model, special_roles
-from tokkit.tokenizer import Tokenizer
+from tokkit.undertrained.verify import TEMPLATES, repeat_probabilities
 
 
 @dataclass(frozen=True, slots=True)

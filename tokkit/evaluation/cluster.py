@@ -26,7 +26,7 @@ from tokkit.io.dask_cluster import local_cluster as local_cluster
 from tokkit.io.dask_cluster import require_dask as require_dask
 
 if TYPE_CHECKING:
-    from tokkit.evaluate.runner import LangCounts
+    from tokkit.evaluation.runner import LangCounts
     from tokkit.io.corpora import Corpus
     from tokkit.tokenizer import Tokenizer
 
@@ -68,7 +68,7 @@ def worker_tokenizer(spec: TokenizerSpec) -> Tokenizer:
                 spec.spec, tiktoken_pattern=spec.tiktoken_pattern, trust_remote_code=spec.trust_remote_code
             )
             if spec.fast_counting:
-                from tokkit.evaluate.counting import Counting, choose_counting
+                from tokkit.evaluation.counting import Counting, choose_counting
 
                 choose_counting(tok, Counting.FAST)
             _loaded[spec] = tok
@@ -77,7 +77,7 @@ def worker_tokenizer(spec: TokenizerSpec) -> Tokenizer:
 
 def count_shard(spec: TokenizerSpec, shard: Corpus, batch_size: int) -> list[LangCounts]:
     """One task: the counts of one tokenizer on one shard (runs on a worker)."""
-    from tokkit.evaluate.runner import count_tokens
+    from tokkit.evaluation.runner import count_tokens
 
     return count_tokens(worker_tokenizer(spec), shard, batch_size=batch_size)
 
@@ -104,7 +104,7 @@ def count_on_cluster(
     """
     from distributed import KilledWorker, as_completed
 
-    from tokkit.evaluate.merge import merge_counts
+    from tokkit.evaluation.shard_sums import merge_counts
 
     timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
     per_pair: dict[tuple[int, int], list[LangCounts]] = {}

@@ -15,10 +15,10 @@ from tokkit.errors import InputError
 from tokkit.io.models import load_saved, save_model
 from tokkit.io.reports import read_json, write_json
 from tokkit.io.tokenizers import load_tokenizer
-from tokkit.transplant.config import HealConfig, HealRows
-from tokkit.transplant.heal import heal
-from tokkit.transplant.measure import score_new
-from tokkit.transplant.verify import LanguageModelScore
+from tokkit.surgery.config import HealConfig, HealRows
+from tokkit.surgery.heal import heal
+from tokkit.surgery.measure import score_new
+from tokkit.surgery.verify import LanguageModelScore
 
 WRITTEN_HERE = {"transplant.json", "tokkit.meta.json", "config.json", "generation_config.json"}
 
@@ -95,7 +95,7 @@ def _section(
     config: HealConfig, steps: int, rows: int, matrices: int, losses: list[float], corpus: Path, text: str,
     n_tokens: int, eval_text: Path | None, before: Any, after: Any, report: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
-    from tokkit.transplant.measure import on_new_tokens
+    from tokkit.surgery.measure import on_new_tokens
 
     def figures(scored: Any) -> tuple[float | None, float | None, int | None]:
         if scored is None:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tokkit.adversarial.cases import Case, Family, misleading, r2l_groups, spanning, unicode_variants, unit_spans
+from tokkit.attacks.cases import Case, Family, misleading, r2l_groups, spanning, unicode_variants, unit_spans
 from tokkit.errors import InputError
 from tokkit.languages import is_unspaced
 from tokkit.tokenizer import Tokenizer

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import torch
 
-from tokkit.transplant.config import Method, TransplantConfig
-from tokkit.transplant.hybrid import hybrid_rows
-from tokkit.transplant.rows import NewRows, mean_rows, omp_rows, random_rows, subword_mean_rows, zero_rows
-from tokkit.transplant.vocab import VocabAlignment
+from tokkit.surgery.config import Method, TransplantConfig
+from tokkit.surgery.hybrid import hybrid_rows
+from tokkit.surgery.rows import NewRows, mean_rows, omp_rows, random_rows, subword_mean_rows, zero_rows
+from tokkit.surgery.vocab import VocabAlignment
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ import torch
 
 from tokkit.io.models import LoadedModel, load_saved, special_roles
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer
-from tokkit.transplant.attribution import NewTokenBits, new_token_bits
-from tokkit.transplant.result import Verification
-from tokkit.transplant.verify import LanguageModelScore, score_text
+from tokkit.surgery.attribution import NewTokenBits, new_token_bits
+from tokkit.surgery.result import Verification
+from tokkit.surgery.verify import LanguageModelScore, score_text
 
 
 @dataclass(frozen=True, slots=True)

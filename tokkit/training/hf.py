@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from tokkit.errors import InputError
-from tokkit.train.config import Algorithm, Normalization, TrainConfig
-from tokkit.train.pretokenizers import WORDS, byte_level, split_steps
+from tokkit.training.config import Algorithm, Normalization, TrainConfig
+from tokkit.training.pretokenizers import WORDS, byte_level, split_steps
 
 # Characters that separate words fed back to a trainer (`fit_counts`): the first that no word holds.
 SEPARATORS = ("\x00", "\x01", "\ufffe", "\U0010fffe", "\x02", "\x03")
@@ -127,7 +127,7 @@ def train_hf(texts_or_factory: Iterator[str] | Callable[[], Iterator[str]], conf
     Unigram and WordPiece read the texts twice: pass a factory of iterators (a plain iterator is
     buffered in memory).
     """
-    from tokkit.train.canonical import count_words
+    from tokkit.training.canonical import count_words
 
     if callable(texts_or_factory):
         texts = texts_or_factory
@@ -161,7 +161,7 @@ def _finish_unigram(tok: Any, words: Counter[str], config: TrainConfig) -> Any:
     """HF's scores vary run to run: keep its pieces, re-estimate the scores deterministically."""
     from tokenizers import Tokenizer, models
 
-    from tokkit.train.canonical import reestimate_unigram
+    from tokkit.training.canonical import reestimate_unigram
 
     pieces = reestimate_unigram(tok, words, list(config.specials))
     unk_id = next(i for i, (p, _) in enumerate(pieces) if p == config.specials[0])
@@ -176,7 +176,7 @@ def _finish_wordpiece(tok: Any, words: Counter[str], config: TrainConfig) -> Any
     """HF's WordPieceTrainer breaks ties in hash-map order: the same BPE, deterministically."""
     from tokenizers import Tokenizer, models
 
-    from tokkit.train.canonical import wordpiece_vocab
+    from tokkit.training.canonical import wordpiece_vocab
 
     vocab = wordpiece_vocab(words, list(config.specials), config.vocab_size, config.min_frequency)
     trained = Tokenizer(models.WordPiece(vocab, unk_token=config.specials[0]))

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tokkit.evaluate.linguistic import LinguisticCounts
-from tokkit.evaluate.metrics import ratio, renyi_efficiency, token_premiums
-from tokkit.evaluate.runner import LangCounts
+from tokkit.evaluation.linguistic import LinguisticCounts
+from tokkit.evaluation.metrics import ratio, renyi_efficiency, token_premiums
+from tokkit.evaluation.runner import LangCounts
 
 # The record keys of `tokkit evaluate`: an API, extended only by adding keys at the end.
 EVALUATE_COLUMNS = [
