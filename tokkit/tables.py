@@ -10,7 +10,17 @@ import numpy as np
 import pandas as pd
 
 from tokkit.evaluation.linguistic import LinguisticCounts
-from tokkit.evaluation.metrics import ratio, renyi_efficiency, token_premiums
+from tokkit.evaluation.metrics import (
+    bytes_per_token,
+    chars_per_token,
+    fertility,
+    mb_per_s,
+    renyi_efficiency,
+    split_word_share,
+    token_premiums,
+    unk_share,
+    vocab_used,
+)
 from tokkit.evaluation.runner import LangCounts
 
 # The record keys of `tokkit evaluate`: an API, extended only by adding keys at the end.
@@ -65,14 +75,13 @@ def evaluation_table(
             continue
         values = token_premiums({lang: c.n_tokens for lang, c in by_lang.items()}, reference=ref)
         for lang, value in values.items():
-            unk = ratio(by_lang[lang].n_unk_chars, by_lang[lang].n_chars)
-            ref_unk = ratio(by_lang[ref].n_unk_chars, by_lang[ref].n_chars)
+            unk = unk_share(by_lang[lang].n_unk_chars, by_lang[lang].n_chars)
+            ref_unk = unk_share(by_lang[ref].n_unk_chars, by_lang[ref].n_chars)
             if unk > MAX_UNK_SHARE or ref_unk > MAX_UNK_SHARE:
                 notes.append(f"{tok}: premium for {lang} blanked, {max(unk, ref_unk):.0%} of characters are UNK")
                 value = math.nan
             premiums[(tok, corpus, lang)] = value
     for c in counts:
-        seconds = c.encode_seconds
         rows.append(
             {
                 "tokenizer": c.tokenizer,
@@ -83,15 +92,15 @@ def evaluation_table(
                 "n_chars": c.n_chars,
                 "n_words": c.n_words,
                 "n_tokens": c.n_tokens,
-                "bytes_per_token": ratio(c.n_bytes, c.n_tokens),
-                "chars_per_token": ratio(c.n_chars, c.n_tokens),
-                "fertility": ratio(c.n_tokens, c.n_words),
-                "split_word_share": ratio(c.n_split_words, c.n_words),
-                "unk_share": ratio(c.n_unk_chars + c.n_fallback_chars, c.n_chars),
-                "vocab_used": ratio(int(np.count_nonzero(c.token_counts)), c.vocab_size),
+                "bytes_per_token": bytes_per_token(c.n_bytes, c.n_tokens),
+                "chars_per_token": chars_per_token(c.n_chars, c.n_tokens),
+                "fertility": fertility(c.n_tokens, c.n_words),
+                "split_word_share": split_word_share(c.n_split_words, c.n_words),
+                "unk_share": unk_share(c.n_unk_chars, c.n_chars, c.n_fallback_chars),
+                "vocab_used": vocab_used(c.token_counts, c.vocab_size),
                 "renyi_efficiency": renyi_efficiency(c.token_counts, alpha),
                 "token_premium": premiums.get((c.tokenizer, c.corpus, c.lang), math.nan),
-                "mb_per_s": ratio(c.n_bytes / 1e6, seconds) if seconds > 0 else math.nan,
+                "mb_per_s": mb_per_s(c.n_bytes, c.encode_seconds),
                 "word_unit": c.word_unit,
             }
         )

@@ -28,6 +28,52 @@ def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else math.nan
 
 
+def bytes_per_token(n_bytes: int, n_tokens: int) -> float:
+    """Compression in bytes: B / T, the UTF-8 bytes of the text per token (NaN without tokens).
+
+    Confounded across languages by how many bytes a script needs (Arnett et al. 2025, §2.2).
+    """
+    return ratio(n_bytes, n_tokens)
+
+
+def chars_per_token(n_chars: int, n_tokens: int) -> float:
+    """Compression in characters: C / T, code points per token (NaN without tokens)."""
+    return ratio(n_chars, n_tokens)
+
+
+def fertility(n_tokens: int, n_words: int) -> float:
+    """Subword fertility (Rust et al. 2021): T / W, tokens per word (NaN without words)."""
+    return ratio(n_tokens, n_words)
+
+
+def split_word_share(n_split_words: int, n_words: int) -> float:
+    """Proportion of continued words (Rust et al. 2021): words cut by at least one token boundary / W.
+
+    A word is split when two or more tokens cover its characters (`split_words_utf8` counts them).
+    """
+    return ratio(n_split_words, n_words)
+
+
+def unk_share(n_unk_chars: int, n_chars: int, n_fallback_chars: int = 0) -> float:
+    """Share of the text the vocabulary could not spell with its own pieces:
+    (characters in UNK tokens + characters in byte-fallback tokens) / C.
+
+    With `n_fallback_chars` = 0 it is the UNK share behind Petrov et al. (2023)'s rule that blanks
+    a premium when more than 10% of the characters became UNK (`tables.MAX_UNK_SHARE`).
+    """
+    return ratio(n_unk_chars + n_fallback_chars, n_chars)
+
+
+def vocab_used(token_counts: np.ndarray, vocab_size: int) -> float:
+    """|V_used| / |V|: the share of the vocabulary's ids that occur (count > 0) in the text."""
+    return ratio(int(np.count_nonzero(token_counts)), vocab_size)
+
+
+def mb_per_s(n_bytes: int, seconds: float) -> float:
+    """Encode throughput: B / 10^6 / seconds spent in the tokenizer's encode calls (NaN for no time)."""
+    return ratio(n_bytes / 1e6, seconds) if seconds > 0 else math.nan
+
+
 def renyi_entropy(counts: np.ndarray, alpha: float) -> float:
     """Rényi entropy in bits of the distribution p_i = counts_i / sum(counts).
 
