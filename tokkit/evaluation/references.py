@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tokkit.evaluation.lang_counts import LangCounts
-    from tokkit.io.corpora import Corpus
 
 
-def references(corpora: list[Corpus], reference: str | None) -> dict[str, str]:
+class Corpus(Protocol):
+    """What these checks read of a corpus (`tokkit.io.corpora.Corpus` has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def line_counts(self) -> dict[str, int]: ...
+    @property
+    def is_parallel(self) -> bool: ...
+
+
+def references(corpora: Sequence[Corpus], reference: str | None) -> dict[str, str]:
     """The reference language of each corpus that gets premiums, by corpus name.
 
     `--reference` resolves as documented in docs/evaluate.md (`eng` finds `eng_Latn`; a value

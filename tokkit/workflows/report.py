@@ -64,7 +64,7 @@ def report(
     >>> print(table[table.lang == "hin"][["tokenizer", "token_premium"]].round(3).to_string(index=False))
       tokenizer  token_premium
     cl100k_base          4.383
-        qwen2.5          2.796
+        qwen2.5          3.873
     """
     from tokkit.io.reports import write_dir_atomic, write_sidecar
 
