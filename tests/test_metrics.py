@@ -14,7 +14,11 @@ from tokkit.evaluation.metrics import (
     chars_per_token,
     covered_characters,
     fertility,
+    flag_share,
     mb_per_s,
+    mean_increase,
+    mean_spanning_tokens,
+    paired_p_values,
     pieces_per_word,
     ratio,
     renyi_efficiency,
@@ -23,6 +27,7 @@ from tokkit.evaluation.metrics import (
     split_words_utf8,
     token_premiums,
     unk_share,
+    violation_rate,
     vocab_used,
     whitespace_bytes,
     word_spans,
@@ -213,3 +218,28 @@ def test_vocab_used_and_throughput_hand_computed() -> None:
     assert vocab_used(np.array([0, 5, 0, 1, 0, 0, 0, 2]), 10) == 0.3  # ids 1, 3, 7 of a vocabulary of 10
     assert mb_per_s(3_000_000, 1.5) == 2.0
     assert math.isnan(mb_per_s(3_000_000, 0.0))
+
+
+def test_adversarial_metrics_hand_computed() -> None:
+    assert violation_rate([True, False, True, True]) == 0.75
+    assert mean_spanning_tokens([2, 0, 1, 1]) == 1.0
+    assert math.isnan(violation_rate([])) and math.isnan(mean_spanning_tokens([]))
+    case, control = np.array([2.0, 3.0, 4.5]), np.array([1.5, 3.0, 3.0])
+    assert mean_increase(case, control) == pytest.approx((0.5 + 0.0 + 1.5) / 3)
+    assert flag_share([True, None, False, True]) == pytest.approx(2 / 3)  # None: not tested
+    assert math.isnan(flag_share([None, None]))
+
+
+def test_paired_p_values_match_scipy_and_need_a_difference() -> None:
+    from scipy import stats
+
+    case, control = np.array([2.0, 3.1, 4.5, 2.2, 3.3]), np.array([1.5, 3.0, 3.0, 2.0, 3.4])
+    p_w, p_t = paired_p_values(case, control)
+    # Wilcoxon by hand: differences 0.5, 0.1, 1.5, 0.2, -0.1 → ranks of |d| 4, 1.5, 5, 3, 1.5; W- = 1.5
+    assert stats.wilcoxon(case, control).statistic == 1.5
+    assert p_w == stats.wilcoxon(case, control).pvalue
+    d = case - control  # t = mean / (sd / sqrt(n))
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(5))
+    assert p_t == pytest.approx(2 * stats.t.sf(abs(t), 4))
+    assert all(math.isnan(p) for p in paired_p_values(case, case))
+    assert all(math.isnan(p) for p in paired_p_values(case[:1], control[:1]))

@@ -6,7 +6,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from tokkit.evaluation.linguistic import LinguisticCounts
@@ -14,11 +13,16 @@ from tokkit.evaluation.metrics import (
     bytes_per_token,
     chars_per_token,
     fertility,
+    flag_share,
     mb_per_s,
+    mean_increase,
+    mean_spanning_tokens,
+    paired_p_values,
     renyi_efficiency,
     split_word_share,
     token_premiums,
     unk_share,
+    violation_rate,
     vocab_used,
 )
 from tokkit.evaluation.runner import LangCounts
@@ -186,8 +190,8 @@ def adversarial_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
         .groupby(["tokenizer", "lang", "family"], sort=True)
         .agg(
             n_cases=("violated", "size"),
-            violation_rate=("violated", "mean"),
-            mean_spanning_tokens=("n_spanning", "mean"),
+            violation_rate=("violated", violation_rate),
+            mean_spanning_tokens=("n_spanning", mean_spanning_tokens),
         )
         .reset_index()
     )
@@ -196,20 +200,11 @@ def adversarial_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
 
 def model_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
     """Per-byte loss of cases vs controls with paired tests, per model × language × family."""
-    from scipy import stats
-
     df = pd.DataFrame(rows)
     records = []
     for (model, lang, family), g in pd.concat([df, df.assign(family="all")]).groupby(["model", "lang", "family"]):
         case, control = g.case_bpb.to_numpy(float), g.control_bpb.to_numpy(float)
-        diff = case - control
-        if len(g) >= 2 and np.any(diff != 0):
-            p_w = float(stats.wilcoxon(case, control).pvalue)
-            p_t = float(stats.ttest_rel(case, control).pvalue)
-        else:
-            p_w = p_t = math.nan
-        wrong = g.wrong_reading_preferred.dropna().astype(float)
-        split = g.split_better.dropna().astype(float)
+        p_w, p_t = paired_p_values(case, control)
         records.append(
             {
                 "model": model,
@@ -218,11 +213,11 @@ def model_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
                 "n_cases": len(g),
                 "mean_case_bpb": float(case.mean()),
                 "mean_control_bpb": float(control.mean()),
-                "mean_increase": float(diff.mean()),
+                "mean_increase": mean_increase(case, control),
                 "p_wilcoxon": p_w,
                 "p_ttest": p_t,
-                "wrong_reading_share": float(wrong.mean()) if len(wrong) else math.nan,
-                "split_better_share": float(split.mean()) if len(split) else math.nan,
+                "wrong_reading_share": flag_share(g.wrong_reading_preferred.tolist()),
+                "split_better_share": flag_share(g.split_better.tolist()),
             }
         )
     return pd.DataFrame(records, columns=MODEL_COLUMNS)

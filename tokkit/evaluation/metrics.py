@@ -6,7 +6,7 @@ Every function documents its definition; none reads files or prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -72,6 +72,49 @@ def vocab_used(token_counts: np.ndarray, vocab_size: int) -> float:
 def mb_per_s(n_bytes: int, seconds: float) -> float:
     """Encode throughput: B / 10^6 / seconds spent in the tokenizer's encode calls (NaN for no time)."""
     return ratio(n_bytes / 1e6, seconds) if seconds > 0 else math.nan
+
+
+def violation_rate(violated: Sequence[bool] | np.ndarray) -> float:
+    """Share of adversarial cases that are violated: #violated / #cases (NaN without cases).
+
+    What makes a case violated depends on its family (`attacks.score.judge`); the idea is Wang
+    et al. 2024 ("Tokenization Matters!").
+    """
+    v = np.asarray(violated, dtype=np.float64)
+    return float(v.mean()) if v.size else math.nan
+
+
+def mean_spanning_tokens(n_spanning: Sequence[int] | np.ndarray) -> float:
+    """Mean over cases of the number of tokens that cross an intended unit boundary (NaN without cases)."""
+    n = np.asarray(n_spanning, dtype=np.float64)
+    return float(n.mean()) if n.size else math.nan
+
+
+def mean_increase(case_bpb: np.ndarray, control_bpb: np.ndarray) -> float:
+    """Mean over cases of case_bpb − control_bpb: the bits per byte a model loses on the adversarial
+    text compared with its spaced control."""
+    return float((case_bpb - control_bpb).mean())
+
+
+def paired_p_values(case_bpb: np.ndarray, control_bpb: np.ndarray) -> tuple[float, float]:
+    """Two-sided p-values of the paired Wilcoxon signed-rank test and the paired t-test of case vs
+    control bits per byte (`scipy.stats.wilcoxon`, `ttest_rel`); NaN for fewer than 2 cases or no
+    difference at all."""
+    from scipy import stats
+
+    if case_bpb.size >= 2 and np.any(case_bpb - control_bpb != 0):
+        return float(stats.wilcoxon(case_bpb, control_bpb).pvalue), float(stats.ttest_rel(case_bpb, control_bpb).pvalue)
+    return math.nan, math.nan
+
+
+def flag_share(flags: Sequence[bool | None]) -> float:
+    """Share of True among the cases that have the flag (None: not tested); NaN when none has it.
+
+    `wrong_reading_share` (the model prefers the misreading) and `split_better_share` (the
+    unit-aligned ids get a lower loss than the canonical ones).
+    """
+    known = np.array([f for f in flags if f is not None and f == f], dtype=np.float64)  # f == f: not NaN
+    return float(known.mean()) if known.size else math.nan
 
 
 def renyi_entropy(counts: np.ndarray, alpha: float) -> float:
