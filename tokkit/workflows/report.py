@@ -41,7 +41,7 @@ class ReportResult:
 
 def report(
     output: Path,
-    config: ReportConfig | Path | None = None,
+    config: ReportConfig | str | Path | None = None,
     *,
     skip_transplant: bool = False,
     force: bool = False,
@@ -68,7 +68,7 @@ def report(
     """
     from tokkit.io.reports import write_dir_atomic, write_sidecar
 
-    path = config if isinstance(config, Path) else DEFAULT_CONFIG if config is None else None
+    path = Path(config) if isinstance(config, (str, Path)) else DEFAULT_CONFIG if config is None else None
     _check_output_dir(output, force=force)
     plan = read_config(path) if path is not None else config
     assert isinstance(plan, ReportConfig)
