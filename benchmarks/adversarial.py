@@ -9,14 +9,15 @@ The word list of each language is the corpus's own words: wordfreq's 50,000 most
 that occur in the corpus (as a word; in Chinese, as a substring), most frequent first, the first
 5,000 kept (`tokkit adversarial generate --n-words`' default).
 
-1. Cases: `tokkit.attacks.generate.generate` (what `tokkit adversarial generate` runs) from
+1. Cases: `tokkit.attacks.generate.generate` (what `tokkit adversarial generate` calls) from
    every tokenizer's own vocabulary, --n boundary cases plus up to --n-other number, unicode and
    special cases per tokenizer and language.
-2. Violation rates: every tokenizer judged (`tokkit.attacks.score.judge`) on the cases built
+2. Violation rates: every tokenizer judged (`tokkit.workflows.adversarial.verdict_rows`, the loop
+   `tokkit adversarial evaluate` runs) on the cases built
    from the *other* tokenizers' vocabularies (its own are violated by construction, checked).
 3. Model: SmolLM2-135M (GGUF) on boundary and number cases built from its own vocabulary, the
    first --max-cases per language, scored as `tokkit adversarial evaluate --model` does
-   (`score_with_model`, `report.model_table`): bits per byte of the case vs its spaced control,
+   (`workflows.adversarial.model_rows`, `tables.model_table`): bits per byte of the case vs its spaced control,
    paired Wilcoxon signed-rank and paired t-test over the cases; `wrong_reading_share` and
    `split_better_share` as tokkit defines them, plus a two-sided sign test of the latter against
    1/2 (the same text under its canonical ids vs ids cut along the intended units).
@@ -85,10 +86,10 @@ def main() -> None:
     import pandas as pd
 
     from tokkit.attacks.generate import STOPWORDS, generate
-    from tokkit.attacks.score import judge, score_with_model
     from tokkit.io.tokenizers import load_tokenizer
     from tokkit.languages import normalize_lang
     from tokkit.tables import adversarial_table, model_table
+    from tokkit.workflows.adversarial import MODEL_FAMILIES, model_rows, verdict_rows
 
     t_start = time.perf_counter()
     langs = [normalize_lang(x) for x in args.langs]
@@ -120,13 +121,8 @@ def main() -> None:
     # 2. every tokenizer on the cases built from the other vocabularies
     rows, own = [], []
     for name, tok in toks.items():
-        for source, case in cases:
-            v = judge(tok, case)
-            if source == name:
-                own.append(v.violated)
-                continue
-            rows.append({"tokenizer": name, "lang": case.lang, "family": case.family, "violated": v.violated,
-                         "n_spanning": v.n_spanning})  # fmt: skip
+        own += [r["violated"] for r in verdict_rows([tok], [c for source, c in cases if source == name])]
+        rows += verdict_rows([tok], [c for source, c in cases if source != name])
     table = adversarial_table(rows)
     print(f"\nviolation rate on cases from the other vocabularies (own cases violated: {sum(own)}/{len(own)})")
     wide = table.pivot_table(index="tokenizer", columns=["lang", "family"], values="violation_rate")
@@ -146,12 +142,7 @@ def main() -> None:
     for lang in langs:
         own_cases = generate(lm.tokenizer, lang, words[lang], n=args.max_cases, seed=args.seed, n_other=args.n_other,
                              skip_top=STOPWORDS)  # fmt: skip
-        for case in [c for c in own_cases if c.family in ("boundary", "number")][: args.max_cases]:
-            s = score_with_model(lm.model, lm.tokenizer, case, start)
-            scored.append({"model": model_name, "lang": case.lang, "family": case.family,
-                           "case_bpb": s.case_bpb, "control_bpb": s.control_bpb,
-                           "wrong_reading_preferred": s.wrong_reading_preferred,
-                           "split_better": s.split_better})  # fmt: skip
+        scored += model_rows(lm, [c for c in own_cases if c.family in MODEL_FAMILIES][: args.max_cases], model_name)
     scores = model_table(scored)
     # beyond tokkit's table: a sign test on split_better (the same text, canonical vs unit-aligned ids)
     from scipy.stats import binomtest

@@ -10,13 +10,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tokkit.evaluation.metrics import (
+    bytes_per_token,
+    chars_per_token,
     covered_characters,
+    fertility,
+    flag_share,
+    mb_per_s,
+    mean_increase,
+    mean_spanning_tokens,
+    paired_p_values,
     pieces_per_word,
     ratio,
     renyi_efficiency,
     renyi_entropy,
+    split_word_share,
     split_words_utf8,
     token_premiums,
+    unk_share,
+    violation_rate,
+    vocab_used,
     whitespace_bytes,
     word_spans,
 )
@@ -181,3 +193,53 @@ def test_split_words_utf8_on_concatenated_lines_equals_the_sum_per_line(
         breaks=np.array(breaks, dtype=np.int64),
     )  # fmt: skip
     assert got == total
+
+
+def test_per_token_and_per_word_metrics_hand_computed() -> None:
+    # "unhäppy cats" cut as "un" | "häppy" | " cats": 13 bytes (ä is 2), 12 characters, 2 words, 3 tokens
+    text = "unhäppy cats".encode()
+    n_words, n_split = split_words_utf8(text, np.array([2, 8, 13]), per_character=False)
+    assert (len(text), n_words, n_split) == (13, 2, 1)  # "unhäppy" is split, "cats" is not
+    assert bytes_per_token(13, 3) == pytest.approx(13 / 3)
+    assert chars_per_token(12, 3) == 4.0
+    assert fertility(3, 2) == 1.5
+    assert split_word_share(n_split, n_words) == 0.5
+    assert math.isnan(fertility(3, 0)) and math.isnan(bytes_per_token(0, 0))
+
+
+def test_unk_share_counts_unk_and_byte_fallback_characters() -> None:
+    # 100 characters: 4 inside UNK tokens, 6 spelled by byte-fallback tokens
+    assert unk_share(4, 100, 6) == 0.10
+    assert unk_share(4, 100) == 0.04  # the UNK share of the premium rule, without fallback
+    assert math.isnan(unk_share(0, 0))
+
+
+def test_vocab_used_and_throughput_hand_computed() -> None:
+    assert vocab_used(np.array([0, 5, 0, 1, 0, 0, 0, 2]), 10) == 0.3  # ids 1, 3, 7 of a vocabulary of 10
+    assert mb_per_s(3_000_000, 1.5) == 2.0
+    assert math.isnan(mb_per_s(3_000_000, 0.0))
+
+
+def test_adversarial_metrics_hand_computed() -> None:
+    assert violation_rate([True, False, True, True]) == 0.75
+    assert mean_spanning_tokens([2, 0, 1, 1]) == 1.0
+    assert math.isnan(violation_rate([])) and math.isnan(mean_spanning_tokens([]))
+    case, control = np.array([2.0, 3.0, 4.5]), np.array([1.5, 3.0, 3.0])
+    assert mean_increase(case, control) == pytest.approx((0.5 + 0.0 + 1.5) / 3)
+    assert flag_share([True, None, False, True]) == pytest.approx(2 / 3)  # None: not tested
+    assert math.isnan(flag_share([None, None]))
+
+
+def test_paired_p_values_match_scipy_and_need_a_difference() -> None:
+    from scipy import stats
+
+    case, control = np.array([2.0, 3.1, 4.5, 2.2, 3.3]), np.array([1.5, 3.0, 3.0, 2.0, 3.4])
+    p_w, p_t = paired_p_values(case, control)
+    # Wilcoxon by hand: differences 0.5, 0.1, 1.5, 0.2, -0.1 → ranks of |d| 4, 1.5, 5, 3, 1.5; W- = 1.5
+    assert stats.wilcoxon(case, control).statistic == 1.5
+    assert p_w == stats.wilcoxon(case, control).pvalue
+    d = case - control  # t = mean / (sd / sqrt(n))
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(5))
+    assert p_t == pytest.approx(2 * stats.t.sf(abs(t), 4))
+    assert all(math.isnan(p) for p in paired_p_values(case, case))
+    assert all(math.isnan(p) for p in paired_p_values(case[:1], control[:1]))

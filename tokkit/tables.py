@@ -6,11 +6,25 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from tokkit.evaluation.linguistic import LinguisticCounts
-from tokkit.evaluation.metrics import ratio, renyi_efficiency, token_premiums
+from tokkit.evaluation.metrics import (
+    bytes_per_token,
+    chars_per_token,
+    fertility,
+    flag_share,
+    mb_per_s,
+    mean_increase,
+    mean_spanning_tokens,
+    paired_p_values,
+    renyi_efficiency,
+    split_word_share,
+    token_premiums,
+    unk_share,
+    violation_rate,
+    vocab_used,
+)
 from tokkit.evaluation.runner import LangCounts
 
 # The record keys of `tokkit evaluate`: an API, extended only by adding keys at the end.
@@ -65,14 +79,13 @@ def evaluation_table(
             continue
         values = token_premiums({lang: c.n_tokens for lang, c in by_lang.items()}, reference=ref)
         for lang, value in values.items():
-            unk = ratio(by_lang[lang].n_unk_chars, by_lang[lang].n_chars)
-            ref_unk = ratio(by_lang[ref].n_unk_chars, by_lang[ref].n_chars)
+            unk = unk_share(by_lang[lang].n_unk_chars, by_lang[lang].n_chars)
+            ref_unk = unk_share(by_lang[ref].n_unk_chars, by_lang[ref].n_chars)
             if unk > MAX_UNK_SHARE or ref_unk > MAX_UNK_SHARE:
                 notes.append(f"{tok}: premium for {lang} blanked, {max(unk, ref_unk):.0%} of characters are UNK")
                 value = math.nan
             premiums[(tok, corpus, lang)] = value
     for c in counts:
-        seconds = c.encode_seconds
         rows.append(
             {
                 "tokenizer": c.tokenizer,
@@ -83,15 +96,15 @@ def evaluation_table(
                 "n_chars": c.n_chars,
                 "n_words": c.n_words,
                 "n_tokens": c.n_tokens,
-                "bytes_per_token": ratio(c.n_bytes, c.n_tokens),
-                "chars_per_token": ratio(c.n_chars, c.n_tokens),
-                "fertility": ratio(c.n_tokens, c.n_words),
-                "split_word_share": ratio(c.n_split_words, c.n_words),
-                "unk_share": ratio(c.n_unk_chars + c.n_fallback_chars, c.n_chars),
-                "vocab_used": ratio(int(np.count_nonzero(c.token_counts)), c.vocab_size),
+                "bytes_per_token": bytes_per_token(c.n_bytes, c.n_tokens),
+                "chars_per_token": chars_per_token(c.n_chars, c.n_tokens),
+                "fertility": fertility(c.n_tokens, c.n_words),
+                "split_word_share": split_word_share(c.n_split_words, c.n_words),
+                "unk_share": unk_share(c.n_unk_chars, c.n_chars, c.n_fallback_chars),
+                "vocab_used": vocab_used(c.token_counts, c.vocab_size),
                 "renyi_efficiency": renyi_efficiency(c.token_counts, alpha),
                 "token_premium": premiums.get((c.tokenizer, c.corpus, c.lang), math.nan),
-                "mb_per_s": ratio(c.n_bytes / 1e6, seconds) if seconds > 0 else math.nan,
+                "mb_per_s": mb_per_s(c.n_bytes, c.encode_seconds),
                 "word_unit": c.word_unit,
             }
         )
@@ -177,8 +190,8 @@ def adversarial_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
         .groupby(["tokenizer", "lang", "family"], sort=True)
         .agg(
             n_cases=("violated", "size"),
-            violation_rate=("violated", "mean"),
-            mean_spanning_tokens=("n_spanning", "mean"),
+            violation_rate=("violated", violation_rate),
+            mean_spanning_tokens=("n_spanning", mean_spanning_tokens),
         )
         .reset_index()
     )
@@ -187,20 +200,11 @@ def adversarial_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
 
 def model_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
     """Per-byte loss of cases vs controls with paired tests, per model × language × family."""
-    from scipy import stats
-
     df = pd.DataFrame(rows)
     records = []
     for (model, lang, family), g in pd.concat([df, df.assign(family="all")]).groupby(["model", "lang", "family"]):
         case, control = g.case_bpb.to_numpy(float), g.control_bpb.to_numpy(float)
-        diff = case - control
-        if len(g) >= 2 and np.any(diff != 0):
-            p_w = float(stats.wilcoxon(case, control).pvalue)
-            p_t = float(stats.ttest_rel(case, control).pvalue)
-        else:
-            p_w = p_t = math.nan
-        wrong = g.wrong_reading_preferred.dropna().astype(float)
-        split = g.split_better.dropna().astype(float)
+        p_w, p_t = paired_p_values(case, control)
         records.append(
             {
                 "model": model,
@@ -209,11 +213,11 @@ def model_table(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
                 "n_cases": len(g),
                 "mean_case_bpb": float(case.mean()),
                 "mean_control_bpb": float(control.mean()),
-                "mean_increase": float(diff.mean()),
+                "mean_increase": mean_increase(case, control),
                 "p_wilcoxon": p_w,
                 "p_ttest": p_t,
-                "wrong_reading_share": float(wrong.mean()) if len(wrong) else math.nan,
-                "split_better_share": float(split.mean()) if len(split) else math.nan,
+                "wrong_reading_share": flag_share(g.wrong_reading_preferred.tolist()),
+                "split_better_share": flag_share(g.split_better.tolist()),
             }
         )
     return pd.DataFrame(records, columns=MODEL_COLUMNS)

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from tokkit.errors import TokkitError
+from tokkit.workflows.feedback import Feedback
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,3 +115,6 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]", highlight=False)
         raise typer.Exit(130) from None
+
+
+FEEDBACK = Feedback(note=note, info=info, progress=progress)  # what the workflows tell, on stderr

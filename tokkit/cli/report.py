@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tokkit.cli._options import ForceOpt
-from tokkit.cli._output import info, note, progress, user_errors
+from tokkit.cli._output import FEEDBACK, info, user_errors
 
 
 def report_cmd(
@@ -23,23 +23,8 @@ def report_cmd(
 
     Example: tokkit report --output out/report
     """
-    from tokkit.errors import InputError, OutputExistsError
-    from tokkit.io.reports import run_meta, write_dir_atomic
-    from tokkit.workflows.report import DEFAULT_CONFIG, read_config, run_report
+    from tokkit.workflows.report import report
 
     with user_errors():
-        if output.exists() and not output.is_dir():
-            raise InputError(f"output {output} is a file, expected a directory")
-        if output.exists() and not force:
-            raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
-        path = config or DEFAULT_CONFIG
-        plan = read_config(path)
-
-        def fill(directory: Path) -> None:
-            with progress("building the report", total=None):
-                run_report(plan, directory, skip_transplant=skip_transplant, note=note)
-            params = {"config": str(path), "skip_transplant": skip_transplant}
-            (directory / "tokkit.meta.json").write_bytes(run_meta(params=params, inputs=[path], outputs=[output]))
-
-        write_dir_atomic(output, fill, force=force)
-    info(f"report: {output / 'report.md'}")
+        result = report(output, config, skip_transplant=skip_transplant, force=force, feedback=FEEDBACK)
+    info(f"report: {result.markdown}")

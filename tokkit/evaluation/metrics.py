@@ -6,7 +6,7 @@ Every function documents its definition; none reads files or prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -26,6 +26,95 @@ _WIDE_SPACE_PAIRS = sorted({b[:2] for b in _WIDE_SPACES})
 def ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, or NaN when the denominator is zero."""
     return numerator / denominator if denominator else math.nan
+
+
+def bytes_per_token(n_bytes: int, n_tokens: int) -> float:
+    """Compression in bytes: B / T, the UTF-8 bytes of the text per token (NaN without tokens).
+
+    Confounded across languages by how many bytes a script needs (Arnett et al. 2025, §2.2).
+    """
+    return ratio(n_bytes, n_tokens)
+
+
+def chars_per_token(n_chars: int, n_tokens: int) -> float:
+    """Compression in characters: C / T, code points per token (NaN without tokens)."""
+    return ratio(n_chars, n_tokens)
+
+
+def fertility(n_tokens: int, n_words: int) -> float:
+    """Subword fertility (Rust et al. 2021): T / W, tokens per word (NaN without words)."""
+    return ratio(n_tokens, n_words)
+
+
+def split_word_share(n_split_words: int, n_words: int) -> float:
+    """Proportion of continued words (Rust et al. 2021): words cut by at least one token boundary / W.
+
+    A word is split when two or more tokens cover its characters (`split_words_utf8` counts them).
+    """
+    return ratio(n_split_words, n_words)
+
+
+def unk_share(n_unk_chars: int, n_chars: int, n_fallback_chars: int = 0) -> float:
+    """Share of the text the vocabulary could not spell with its own pieces:
+    (characters in UNK tokens + characters in byte-fallback tokens) / C.
+
+    With `n_fallback_chars` = 0 it is the UNK share behind Petrov et al. (2023)'s rule that blanks
+    a premium when more than 10% of the characters became UNK (`tables.MAX_UNK_SHARE`).
+    """
+    return ratio(n_unk_chars + n_fallback_chars, n_chars)
+
+
+def vocab_used(token_counts: np.ndarray, vocab_size: int) -> float:
+    """|V_used| / |V|: the share of the vocabulary's ids that occur (count > 0) in the text."""
+    return ratio(int(np.count_nonzero(token_counts)), vocab_size)
+
+
+def mb_per_s(n_bytes: int, seconds: float) -> float:
+    """Encode throughput: B / 10^6 / seconds spent in the tokenizer's encode calls (NaN for no time)."""
+    return ratio(n_bytes / 1e6, seconds) if seconds > 0 else math.nan
+
+
+def violation_rate(violated: Sequence[bool] | np.ndarray) -> float:
+    """Share of adversarial cases that are violated: #violated / #cases (NaN without cases).
+
+    What makes a case violated depends on its family (`attacks.score.judge`); the idea is Wang
+    et al. 2024 ("Tokenization Matters!").
+    """
+    v = np.asarray(violated, dtype=np.float64)
+    return float(v.mean()) if v.size else math.nan
+
+
+def mean_spanning_tokens(n_spanning: Sequence[int] | np.ndarray) -> float:
+    """Mean over cases of the number of tokens that cross an intended unit boundary (NaN without cases)."""
+    n = np.asarray(n_spanning, dtype=np.float64)
+    return float(n.mean()) if n.size else math.nan
+
+
+def mean_increase(case_bpb: np.ndarray, control_bpb: np.ndarray) -> float:
+    """Mean over cases of case_bpb − control_bpb: the bits per byte a model loses on the adversarial
+    text compared with its spaced control."""
+    return float((case_bpb - control_bpb).mean())
+
+
+def paired_p_values(case_bpb: np.ndarray, control_bpb: np.ndarray) -> tuple[float, float]:
+    """Two-sided p-values of the paired Wilcoxon signed-rank test and the paired t-test of case vs
+    control bits per byte (`scipy.stats.wilcoxon`, `ttest_rel`); NaN for fewer than 2 cases or no
+    difference at all."""
+    from scipy import stats
+
+    if case_bpb.size >= 2 and np.any(case_bpb - control_bpb != 0):
+        return float(stats.wilcoxon(case_bpb, control_bpb).pvalue), float(stats.ttest_rel(case_bpb, control_bpb).pvalue)
+    return math.nan, math.nan
+
+
+def flag_share(flags: Sequence[bool | None]) -> float:
+    """Share of True among the cases that have the flag (None: not tested); NaN when none has it.
+
+    `wrong_reading_share` (the model prefers the misreading) and `split_better_share` (the
+    unit-aligned ids get a lower loss than the canonical ones).
+    """
+    known = np.array([f for f in flags if f is not None and f == f], dtype=np.float64)  # f == f: not NaN
+    return float(known.mean()) if known.size else math.nan
 
 
 def renyi_entropy(counts: np.ndarray, alpha: float) -> float:

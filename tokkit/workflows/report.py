@@ -1,156 +1,112 @@
-"""`tokkit report`: train, evaluate, attack and transplant from one config, into one report.
+"""`tokkit report` as a function: train, evaluate, attack and transplant from one plan, into one report.
 
-Numbered steps; every table is also written as CSV next to report.md, every figure as PNG.
+A sequence of numbered steps, each a call to a workflow (`evaluate`, `adversarial.generate`,
+`adversarial.judge`) or, for train / transplant / audit, to what those commands run; every table
+is also written as CSV next to report.md, every figure as PNG (through `io/report_files.py`).
+The plan is read and checked by `report_config.py`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from tokkit.errors import InputError, TokkitError
-from tokkit.io.catalog import cache_dir
-from tokkit.io.corpora import line_source, open_corpus
+from tokkit.errors import TokkitError
+from tokkit.io.corpora import Corpus, line_source, open_corpus
+from tokkit.io.report_files import new_dir, write_csv, write_markdown, write_png
 from tokkit.io.tokenizers import Tokenizer, load_tokenizer, write_tokenizer_dir
+from tokkit.workflows.feedback import SILENT, Feedback
+from tokkit.workflows.report_config import DEFAULT_CONFIG, ReportConfig, corpus_language, read_config
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "data" / "report.toml"
+__all__ = ["DEFAULT_CONFIG", "ReportConfig", "ReportResult", "read_config", "report"]
 
-
-@dataclass
-class ReportConfig:
-    """The report's plan, read from TOML (see tokkit/data/report.toml)."""
-
-    title: str = "tokkit report"
-    corpus: str = "corpora/parallel"
-    reference: str = "eng"
-    linguistic_lang: str | None = None
-    train: list[dict[str, Any]] = field(default_factory=list)
-    evaluate: list[str] = field(default_factory=list)
-    adversarial: dict[str, Any] = field(default_factory=dict)
-    transplant: dict[str, Any] = field(default_factory=dict)
-    audit: dict[str, Any] = field(default_factory=dict)
+LINGUISTIC_REPORT_COLUMNS = [
+    "tokenizer", "lang", "n_tokens", "pct_lang_token", "pct_lang_type", "pct_pure_token", "pct_pure_type",
+]  # fmt: skip
 
 
-def read_config(path: Path) -> ReportConfig:
-    """Parse and check a report config; unknown sections or keys are errors, not ignored."""
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"report config {path} does not exist") from None
-    except OSError as e:
-        raise InputError(f"cannot read report config {path} ({e.strerror or e})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"report config {path} is not valid TOML ({e})") from None
-    unknown = set(data) - {"report", "train", "evaluate", "adversarial", "transplant", "audit"}
-    if unknown:
-        raise InputError(f"report config {path}: unknown section(s) {', '.join(sorted(unknown))}")
-    head = data.get("report", {})
-    extra = set(head) - {"title", "corpus", "reference", "linguistic_lang"}
-    if extra:
-        raise InputError(f"report config {path}: unknown key(s) in [report]: {', '.join(sorted(extra))}")
-    _check_entries(path, data)
-    cache = str(cache_dir())
-    transplant = {
-        k: (v.replace("{cache}", cache) if isinstance(v, str) else v) for k, v in data.get("transplant", {}).items()
-    }
-    audit = dict(data.get("audit", {}))
-    extra = set(audit) - {"models", "verify", "transplanted"}
-    if extra:
-        raise InputError(f"report config {path}: unknown key(s) in [audit]: {', '.join(sorted(extra))}")
-    audit["models"] = [str(m).replace("{cache}", cache) for m in audit.get("models", [])]
-    return ReportConfig(
-        title=head.get("title", "tokkit report"),
-        corpus=head.get("corpus", "corpora/parallel"),
-        reference=head.get("reference", "eng"),
-        linguistic_lang=head.get("linguistic_lang"),
-        train=list(data.get("train", [])),
-        evaluate=list(data.get("evaluate", {}).get("tokenizers", [])),
-        adversarial=dict(data.get("adversarial", {})),
-        transplant=transplant,
-        audit=audit,
-    )
+@dataclass(frozen=True)
+class ReportResult:
+    """The report directory, its report.md, and every table in it by name (`trained`, `evaluate`,
+    `linguistic`, `adversarial`, `transplant`, `audit`: the steps that ran)."""
+
+    output: Path
+    markdown: Path
+    tables: dict[str, pd.DataFrame]
 
 
-def _check_entries(path: Path, data: dict[str, Any]) -> None:
-    """Values that would otherwise fail deep inside a run: algorithms, sizes, methods."""
-    from tokkit.surgery.config import Method
-    from tokkit.training.config import Algorithm
+def report(
+    output: Path,
+    config: ReportConfig | str | Path | None = None,
+    *,
+    skip_transplant: bool = False,
+    force: bool = False,
+    feedback: Feedback = SILENT,
+) -> ReportResult:
+    """Run a plan (a `ReportConfig`, a TOML path, or None: the shipped plan) into the directory `output`.
 
-    algorithms = {a.value for a in Algorithm}
-    for entry in data.get("train", []):
-        if not isinstance(entry, dict) or not entry.get("name"):
-            raise InputError(f"report config {path}: every [[train]] entry needs a name")
-        if entry.get("algorithm", "bpe") not in algorithms:
-            raise InputError(
-                f"report config {path}: [[train]] {entry['name']}: unknown algorithm {entry.get('algorithm')!r}",
-                hint=f"one of {', '.join(sorted(algorithms))}",
-            )
-        if not isinstance(entry.get("vocab_size", 8000), int) or entry.get("vocab_size", 8000) < 2:
-            raise InputError(f"report config {path}: [[train]] {entry['name']}: vocab_size must be an integer")
-        if not isinstance(entry.get("corpus", []), list) or not entry.get("corpus"):
-            raise InputError(f"report config {path}: [[train]] {entry['name']}: corpus must be a list of paths")
-    methods = {m.value for m in Method}
-    for method in data.get("transplant", {}).get("methods", []):
-        if method not in methods:
-            raise InputError(
-                f"report config {path}: unknown transplant method {method!r}",
-                hint=f"one of {', '.join(sorted(methods))}",
-            )
+    The directory is filled in a temporary sibling and moved into place at the end, with a
+    `tokkit.meta.json` sidecar; an existing `output` is replaced only with `force`.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import tokkit
+    >>> plan = ReportConfig(corpus=str(Path(tokkit.__file__).parents[1] / "corpora" / "parallel"),
+    ...                     evaluate=["cl100k_base", "qwen2.5"])
+    >>> result = report(Path(tempfile.mkdtemp()) / "report", plan)
+    >>> sorted(p.name for p in result.output.iterdir())
+    ['evaluate.csv', 'premiums.png', 'report.md', 'tokkit.meta.json']
+    >>> table = result.tables["evaluate"]
+    >>> print(table[table.lang == "hin"][["tokenizer", "token_premium"]].round(3).to_string(index=False))
+      tokenizer  token_premium
+    cl100k_base          4.383
+        qwen2.5          3.873
+    """
+    from tokkit.io.reports import write_dir_atomic, write_sidecar
+
+    path = Path(config) if isinstance(config, (str, Path)) else DEFAULT_CONFIG if config is None else None
+    _check_output_dir(output, force=force)
+    plan = read_config(path) if path is not None else config
+    assert isinstance(plan, ReportConfig)
+    tables: dict[str, pd.DataFrame] = {}
+
+    def fill(directory: Path) -> None:
+        with feedback.progress("building the report", total=None):
+            tables.update(_run_steps(plan, directory, skip_transplant=skip_transplant, note=feedback.note))
+        params = {"config": str(path) if path is not None else None, "skip_transplant": skip_transplant}
+        write_sidecar(directory, params=params, inputs=[path] if path is not None else [], outputs=[output],
+                      force=False)  # fmt: skip
+
+    write_dir_atomic(output, fill, force=force)
+    return ReportResult(output, output / "report.md", tables)
 
 
-def run_report(
-    config: ReportConfig, out: Path, *, skip_transplant: bool = False, note: Callable[[str], None] = lambda s: None
+def _check_output_dir(output: Path, *, force: bool) -> None:
+    """Before the plan is read: an output that is a file, or exists without `force`, is an error."""
+    from tokkit.errors import InputError, OutputExistsError
+
+    if output.exists() and not output.is_dir():
+        raise InputError(f"output {output} is a file, expected a directory")
+    if output.exists() and not force:
+        raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
+
+
+def _run_steps(
+    config: ReportConfig, out: Path, *, skip_transplant: bool, note: Callable[[str], None]
 ) -> dict[str, pd.DataFrame]:
     """Run the plan into `out` (an empty directory); returns the tables by name."""
-    from tokkit import plots
-    from tokkit.attacks.generate import STOPWORDS, generate
-    from tokkit.attacks.score import judge
-    from tokkit.evaluation.linguistic import ShortTokens
-    from tokkit.evaluation.runner import count_tokens, linguistic_for
-    from tokkit.io.oracles import load_oracle
-    from tokkit.io.reports import write_jsonl
-    from tokkit.io.wordlists import top_words
-    from tokkit.tables import add_linguistic, adversarial_table, evaluation_table
-    from tokkit.training.config import Algorithm, TrainConfig
-    from tokkit.training.runner import train_tokenizer
-
     tables: dict[str, pd.DataFrame] = {}
     figures: dict[str, str] = {}
-    transplanted: list[Path] = []
-    trained: dict[str, Path] = {}
     # the corpus and its languages first, so that a bad value fails before any training
     corpus = open_corpus(Path(config.corpus))
-    reference = _corpus_language(config.reference, corpus.line_counts, "reference")
-    linguistic_lang = _corpus_language(config.linguistic_lang, corpus.line_counts, "linguistic_lang")
+    reference = corpus_language(config.reference, corpus.line_counts, "reference")
+    linguistic_lang = corpus_language(config.linguistic_lang, corpus.line_counts, "linguistic_lang")
     # 1. train the listed tokenizers
-    rows = []
-    for spec in config.train:
-        name = str(spec["name"])  # entries were checked by read_config
-        tc = TrainConfig(
-            algorithm=Algorithm(spec.get("algorithm", "bpe")), vocab_size=int(spec.get("vocab_size", 8000))
-        )
-        texts = line_source([open_corpus(Path(p), all_files=True) for p in spec.get("corpus", [])])
-        result = train_tokenizer(texts, tc)
-        directory = out / "tokenizers" / name
-        directory.mkdir(parents=True)
-        sample = [x for _, x in zip(range(100), texts(), strict=False)]
-        write_tokenizer_dir(
-            result.tokenizer, directory, roles=result.roles, extra_files=result.extra_files, check_lines=sample
-        )
-        trained[name] = directory
-        rows.append({"name": name, "algorithm": tc.algorithm.value, **result.stats})
-    if rows:
-        tables["trained"] = pd.DataFrame(rows)
-
+    trained = _train(config, out, tables)
     loaded: dict[str, Tokenizer] = {}
 
     def resolve(name: str) -> Tokenizer:
@@ -160,109 +116,16 @@ def run_report(
             loaded[name].name = name
         return loaded[name]
 
-    # 2. evaluate on the parallel corpus: premiums, compression
-    toks = [resolve(n) for n in config.evaluate]
-    counts = [c for t in toks for c in count_tokens(t, corpus)]
-    table = evaluation_table(counts, reference=reference, parallel={corpus.name: corpus.is_parallel}).table
-    tables["evaluate"] = table
-    if corpus.is_parallel and reference is not None:
-        figures["premiums"] = "premiums.png"
-        plots.premium_figure(table, reference=reference).savefig(out / "premiums.png")
-    # 3. %TR/%Pure on one language
-    if linguistic_lang is not None:
-        lang_counts = [c for c in counts if c.lang == linguistic_lang]  # counted in step 2 already
-        oracle = load_oracle(linguistic_lang)
-        by_name = {t.name: t for t in toks}
-        results = {
-            (c.tokenizer, c.corpus, c.lang): linguistic_for(
-                by_name[c.tokenizer], c, oracle, short_tokens=ShortTokens.STRICT
-            )
-            for c in lang_counts
-        }
-        base = evaluation_table(lang_counts, reference=None, parallel={}).table
-        tables["linguistic"] = add_linguistic(base, results)[
-            ["tokenizer", "lang", "n_tokens", "pct_lang_token", "pct_lang_type", "pct_pure_token", "pct_pure_type"]
-        ]
-        figures["linguistic"] = "linguistic.png"
-        plots.bar_figure(
-            tables["linguistic"],
-            "tokenizer",
-            ["pct_lang_token", "pct_pure_token"],
-            title=f"%TR and %Pure on {linguistic_lang} (token level)",
-            xlabel="percent",
-        ).savefig(out / "linguistic.png")
+    # 2. and 3. evaluate on the parallel corpus (premiums, compression), %TR/%Pure on one language
+    _evaluate(config, corpus, reference, linguistic_lang, [resolve(n) for n in config.evaluate], out, tables,
+              figures)  # fmt: skip
     # 4. adversarial cases from one tokenizer's vocabulary, scored for all
     if config.adversarial:
-        adv = config.adversarial
-        gen = resolve(str(adv.get("generate_with", "cl100k_base")))
-        lang = str(adv.get("lang", "en"))
-        cases = generate(gen, lang, top_words(lang, 5000), n=int(adv.get("n", 100)), seed=0, skip_top=STOPWORDS)
-        write_jsonl([c.record() for c in cases], out / "cases.jsonl", force=False)
-        rows = [
-            {
-                "tokenizer": t.name,
-                "lang": c.lang,
-                "family": c.family,
-                "violated": v.violated,
-                "n_spanning": v.n_spanning,
-            }
-            for t in (resolve(n) for n in adv.get("tokenizers", config.evaluate))
-            for c in cases
-            for v in [judge(t, c)]
-        ]
-        tables["adversarial"] = adversarial_table(rows)
-        overall = tables["adversarial"][tables["adversarial"].family == "all"]
-        figures["adversarial"] = "adversarial.png"
-        plots.bar_figure(
-            overall,
-            "tokenizer",
-            ["violation_rate"],
-            title=f"Adversarial violation rate ({lang})",
-            xlabel="share of cases whose tokens cross the intended boundary",
-        ).savefig(out / "adversarial.png")
+        _adversarial(config, resolve, out, tables, figures)
     # 5. transplant one tokenizer into a model with several methods
-    tp = config.transplant
-    if tp and not skip_transplant:
-        base = str(tp.get("base", ""))
-        if not Path(base).exists():
-            note(f"transplant skipped: base model {base} not found (run `make models`)")
-        else:
-            from tokkit.surgery.config import DEFAULT_EVAL_TEXT, Method, TransplantConfig
-            from tokkit.surgery.pipeline import transplant
-
-            new = str(tp.get("tokenizer", ""))
-            new_path = str(trained[new]) if new in trained else new
-            rows = []
-            for method in tp.get("methods", ["subword-mean"]):
-                directory = out / "transplant" / str(method)
-                directory.mkdir(parents=True)
-                report = transplant(
-                    base, new_path, directory, TransplantConfig(method=Method(method)), eval_text=DEFAULT_EVAL_TEXT
-                )
-                check = report.verification
-                assert check is not None
-                c = report.counts
-                rows.append(
-                    {
-                        "method": method,
-                        **{"exact": c.exact, "approximated": c.approximated, "unmatched": c.unmatched},
-                        "base_bits_per_byte": check.base_bits_per_byte,
-                        "new_bits_per_byte": check.new_bits_per_byte,
-                        "ratio": check.ratio,
-                        "new_token_mass": check.new_token_mass,
-                    }
-                )
-            tables["transplant"] = pd.DataFrame(rows)
-            transplanted = [out / "transplant" / str(m) for m in tp.get("methods", ["subword-mean"])]
-            figures["transplant"] = "transplant.png"
-            plots.bar_figure(
-                tables["transplant"],
-                "method",
-                ["new_bits_per_byte"],
-                title="Bits per byte after transplant",
-                xlabel="bits per byte on held-out English (lower is better)",
-                reference=float(rows[0]["base_bits_per_byte"]) if rows else None,
-            ).savefig(out / "transplant.png")
+    transplanted: list[Path] = []
+    if config.transplant and not skip_transplant:
+        transplanted = _transplant(config, trained, out, tables, figures, note)
     # 6. under-trained tokens of the listed models (and of the transplanted ones)
     if config.audit:
         models = [m for m in config.audit["models"] if Path(m).exists()]
@@ -273,21 +136,160 @@ def run_report(
             tables["audit"] = _audit_table(models, int(config.audit.get("verify", 20)), out, note)
     # 7. the tidy CSVs and report.md
     for name, df in tables.items():
-        df.to_csv(out / f"{name}.csv", index=False)
-    (out / "report.md").write_text(_markdown(config, tables, figures), encoding="utf-8")
+        write_csv(df, out / f"{name}.csv")
+    write_markdown(_markdown(config, tables, figures), out / "report.md")
     return tables
 
 
-def _corpus_language(value: str | None, langs: dict[str, int], key: str) -> str | None:
-    """The corpus language a config value names (`eng` finds `eng_Latn`), None when absent."""
-    from tokkit.languages import LanguageError, resolve_reference
+def _train(config: ReportConfig, out: Path, tables: dict[str, pd.DataFrame]) -> dict[str, Path]:
+    """Step 1: each [[train]] tokenizer into tokenizers/<name>/; their stats as `trained`."""
+    from tokkit.training.config import Algorithm, TrainConfig
+    from tokkit.training.runner import train_tokenizer
 
-    if value is None:
-        return None
-    try:
-        return resolve_reference(value, langs, what=key)
-    except LanguageError as e:
-        raise InputError(f"report config [report]: {e}", hint=e.hint) from None
+    trained: dict[str, Path] = {}
+    rows = []
+    for spec in config.train:
+        name = str(spec["name"])  # entries were checked by read_config
+        tc = TrainConfig(
+            algorithm=Algorithm(spec.get("algorithm", "bpe")), vocab_size=int(spec.get("vocab_size", 8000))
+        )
+        texts = line_source([open_corpus(Path(p), all_files=True) for p in spec.get("corpus", [])])
+        result = train_tokenizer(texts, tc)
+        directory = new_dir(out / "tokenizers" / name)
+        sample = [x for _, x in zip(range(100), texts(), strict=False)]
+        write_tokenizer_dir(
+            result.tokenizer, directory, roles=result.roles, extra_files=result.extra_files, check_lines=sample
+        )
+        trained[name] = directory
+        rows.append({"name": name, "algorithm": tc.algorithm.value, **result.stats})
+    if rows:
+        tables["trained"] = pd.DataFrame(rows)
+    return trained
+
+
+def _evaluate(
+    config: ReportConfig,
+    corpus: Corpus,
+    reference: str | None,
+    linguistic_lang: str | None,
+    tokenizers: list[Tokenizer],
+    out: Path,
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, str],
+) -> None:
+    """Steps 2 and 3: `evaluate` once (counted by each library), split into `evaluate` and `linguistic`."""
+    from tokkit import plots
+    from tokkit.tables import EVALUATE_COLUMNS
+    from tokkit.workflows.evaluate import Counting, evaluate
+
+    premiums = corpus.is_parallel and reference is not None
+    result = evaluate(
+        tokenizers, [corpus], reference=reference if premiums else None, premiums=premiums,
+        metrics="basic" if linguistic_lang is None else "linguistic",
+        linguistic_langs=None if linguistic_lang is None else [linguistic_lang], counting=Counting.EXACT,
+    )  # fmt: skip
+    tables["evaluate"] = table = result.table[EVALUATE_COLUMNS]
+    if premiums:
+        assert reference is not None
+        figures["premiums"] = "premiums.png"
+        write_png(plots.premium_figure(table, reference=reference), out / "premiums.png")
+    if linguistic_lang is None:
+        return
+    rows = result.table[result.table.lang == linguistic_lang]
+    tables["linguistic"] = rows[LINGUISTIC_REPORT_COLUMNS].reset_index(drop=True)
+    figures["linguistic"] = "linguistic.png"
+    figure = plots.bar_figure(
+        tables["linguistic"],
+        "tokenizer",
+        ["pct_lang_token", "pct_pure_token"],
+        title=f"%TR and %Pure on {linguistic_lang} (token level)",
+        xlabel="percent",
+    )
+    write_png(figure, out / "linguistic.png")
+
+
+def _adversarial(
+    config: ReportConfig,
+    resolve: Callable[[str], Tokenizer],
+    out: Path,
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, str],
+) -> None:
+    """Step 4: cases from `generate_with`'s vocabulary (cases.jsonl), judged for every tokenizer."""
+    from tokkit import plots
+    from tokkit.io.reports import write_jsonl
+    from tokkit.workflows.adversarial import generate, judge
+
+    adv = config.adversarial
+    lang = str(adv.get("lang", "en"))
+    cases = generate(resolve(str(adv.get("generate_with", "cl100k_base"))), lang, n=int(adv.get("n", 100))).cases
+    write_jsonl([c.record() for c in cases], out / "cases.jsonl", force=False)
+    judged = judge([resolve(n) for n in adv.get("tokenizers", config.evaluate)], cases)
+    tables["adversarial"] = judged.violations
+    overall = judged.violations[judged.violations.family == "all"]
+    figures["adversarial"] = "adversarial.png"
+    figure = plots.bar_figure(
+        overall,
+        "tokenizer",
+        ["violation_rate"],
+        title=f"Adversarial violation rate ({lang})",
+        xlabel="share of cases whose tokens cross the intended boundary",
+    )
+    write_png(figure, out / "adversarial.png")
+
+
+def _transplant(
+    config: ReportConfig,
+    trained: dict[str, Path],
+    out: Path,
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, str],
+    note: Callable[[str], None],
+) -> list[Path]:
+    """Step 5: the tokenizer into the base model with each method, verified; the model directories."""
+    from tokkit import plots
+
+    tp = config.transplant
+    base = str(tp.get("base", ""))
+    if not Path(base).exists():
+        note(f"transplant skipped: base model {base} not found (run `make models`)")
+        return []
+    from tokkit.surgery.config import DEFAULT_EVAL_TEXT, Method, TransplantConfig
+    from tokkit.surgery.pipeline import transplant
+
+    new = str(tp.get("tokenizer", ""))
+    new_path = str(trained[new]) if new in trained else new
+    rows = []
+    for method in tp.get("methods", ["subword-mean"]):
+        directory = new_dir(out / "transplant" / str(method))
+        report = transplant(
+            base, new_path, directory, TransplantConfig(method=Method(method)), eval_text=DEFAULT_EVAL_TEXT
+        )
+        check = report.verification
+        assert check is not None
+        c = report.counts
+        rows.append(
+            {
+                "method": method,
+                **{"exact": c.exact, "approximated": c.approximated, "unmatched": c.unmatched},
+                "base_bits_per_byte": check.base_bits_per_byte,
+                "new_bits_per_byte": check.new_bits_per_byte,
+                "ratio": check.ratio,
+                "new_token_mass": check.new_token_mass,
+            }
+        )
+    tables["transplant"] = pd.DataFrame(rows)
+    figures["transplant"] = "transplant.png"
+    figure = plots.bar_figure(
+        tables["transplant"],
+        "method",
+        ["new_bits_per_byte"],
+        title="Bits per byte after transplant",
+        xlabel="bits per byte on held-out English (lower is better)",
+        reference=float(rows[0]["base_bits_per_byte"]) if rows else None,
+    )
+    write_png(figure, out / "transplant.png")
+    return [out / "transplant" / str(m) for m in tp.get("methods", ["subword-mean"])]
 
 
 def _markdown(config: ReportConfig, tables: dict[str, pd.DataFrame], figures: dict[str, str]) -> str:
@@ -334,11 +336,10 @@ def _audit_table(models: list[str], verify: int, out: Path, note: Callable[[str]
         except TokkitError as e:
             note(f"audit of {model} skipped: {e}")
             continue
-        directory = out / "audit" / f"{k}-{Path(model).name}"
-        directory.mkdir(parents=True)
-        result.table.to_csv(directory / "tokens.csv", index=False, lineterminator="\r\n")
+        directory = new_dir(out / "audit" / f"{k}-{Path(model).name}")
+        write_csv(result.table, directory / "tokens.csv", crlf=True)
         fig = plots.audit_figure(result.table, threshold=result.summary["threshold"], title=Path(model).name)
-        fig.savefig(directory / "audit.png")
+        write_png(fig, directory / "audit.png")
         confirmed = result.table[result.table.confirmed].sort_values("rank").text.head(5)
         rows.append({"model": str(Path(model).relative_to(out)) if Path(model).is_relative_to(out) else model,
                      **{key: result.summary.get(key) for key in keys},
