@@ -55,16 +55,21 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *, force: boo
         raise
 
 
+def check_output_dir(path: Path, *, force: bool) -> None:
+    """Fail early when the output directory `path` is a file, or exists (without force)."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"output {path} is a file, expected a directory")
+    if path.exists() and not force:
+        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+
+
 def write_dir_atomic(path: Path, fill: Callable[[Path], None], *, force: bool) -> None:
     """Fill a temporary sibling directory, then move it to `path` (replacing it only with force).
 
     On any failure, or Ctrl-C, the temporary directory is removed and a previous `path` is left
     exactly as it was.
     """
-    if path.exists() and not path.is_dir():
-        raise InputError(f"output {path} is a file, expected a directory")
-    if path.exists() and not force:
-        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+    check_output_dir(path, force=force)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
@@ -187,6 +192,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not records:
         raise InputError(f"{path} has no records")
     return records
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """`data` into `path`, a file inside an output directory being filled (see `write_dir_atomic`)."""
+    path.write_bytes(data)
+
+
+def write_csv_rows(df: pd.DataFrame, path: Path) -> None:
+    """`df` as CSV with CRLF rows (RFC 4180), so that a field holding a bare \\r (token "\\r") is quoted too."""
+    df.to_csv(path, index=False, lineterminator="\r\n")
 
 
 def write_json(path: Path, data: Any) -> None:
