@@ -15,9 +15,9 @@ from typing import IO, Any
 
 import pandas as pd
 
-import tokkit
 from tokkit.errors import InputError, OutputError, OutputExistsError
 from tokkit.io.corpora import iter_json_lines, sha256
+from tokkit.version import __version__
 
 TABLE_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".parquet": "parquet"}
 
@@ -150,7 +150,7 @@ def run_meta(
         "seeds": seeds or {},
         "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},
         "outputs": [str(p) for p in outputs],
-        "tokkit_version": tokkit.__version__,
+        "tokkit_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return (json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n").encode()
@@ -217,3 +217,8 @@ def read_json(path: Path, *, what: str) -> Any:
         raise InputError(f"{what} {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"cannot read {what} {path} ({e})") from None
+
+
+def write_figure(fig: Any, path: Path, **savefig: Any) -> None:
+    """A matplotlib figure as PNG into `path`, a file inside an output directory being filled."""
+    fig.savefig(path, format="png", **savefig)
