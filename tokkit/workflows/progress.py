@@ -19,10 +19,14 @@ class StepProgress(Protocol):
     def __call__(self, steps: int) -> AbstractContextManager[Callable[[int, float], None]]: ...
 
 
+def _ignore(n: int = 1) -> None:
+    return None
+
+
 @contextmanager
 def no_progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """The default: show nothing."""
-    yield lambda n=1: None
+    yield _ignore
 
 
 @contextmanager
