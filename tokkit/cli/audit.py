@@ -60,58 +60,14 @@ def audit_cmd(
 
     Example: tokkit audit ~/.cache/tokkit/bench/smollm2-135m --verify 100 -o out/audit-smollm2
     """
-    from dataclasses import asdict
-
-    from tokkit.errors import InputError, OutputExistsError
-    from tokkit.io.reports import run_meta, write_dir_atomic
     from tokkit.undertrained.config import AuditSettings
-    from tokkit.undertrained.pipeline import AuditResult, audit
-    from tokkit.undertrained.verify import TEMPLATES
+    from tokkit.workflows.audit import audit
 
     with user_errors():
-        if output is not None and output.exists() and not output.is_dir():
-            raise InputError(f"output {output} is a file, expected a directory")
-        if output is not None and output.exists() and not force:
-            raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
-        settings = AuditSettings(
-            verify=verify,
-            percentile=percentile,
-            confirm_below=confirm_below,
-            indicator=indicator,
-            reference=_ids(reference),
-            batch_size=batch_size,
-        )
-        holder: list[AuditResult] = []
-
-        def run() -> AuditResult:
-            with progress("auditing (verification prompts)", total=verify * len(TEMPLATES)) as advance:
-                return audit(model, settings, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle,
-                             advance=advance)  # fmt: skip
-
-        if output is None:
-            holder.append(run())
-        else:
-
-            def fill(directory: Path) -> None:
-                from tokkit import plots
-                from tokkit.io.reports import table_bytes
-
-                result = run()
-                # CRLF rows (RFC 4180) so that fields holding a bare \r (token "\r") are quoted too
-                result.table.to_csv(directory / "tokens.csv", index=False, lineterminator="\r\n")
-                (directory / "summary.json").write_bytes(table_bytes(_summary_frame(result.summary), "json"))
-                title = f"tokkit audit: {Path(model).name}"
-                plots.audit_figure(result.table, threshold=result.summary["threshold"], title=title).savefig(
-                    directory / "audit.png", dpi=120
-                )
-                params = {"model": model, **asdict(settings), "indicator": settings.indicator.value}
-                files = [Path(model)] if Path(model).is_file() else sorted(Path(model).glob("*.safetensors"))
-                meta = run_meta(params=params, inputs=files, outputs=[output])
-                (directory / "tokkit.meta.json").write_bytes(meta)
-                holder.append(result)
-
-            write_dir_atomic(output, fill, force=force)
-    result = holder[0]
+        settings = AuditSettings(verify=verify, percentile=percentile, confirm_below=confirm_below,
+                                 indicator=indicator, reference=_ids(reference), batch_size=batch_size)  # fmt: skip
+        result = audit(model, output, settings=settings, trust_remote_code=trust_remote_code,
+                       allow_pickle=allow_pickle, force=force, progress=progress)  # fmt: skip
     s = result.summary
     pool = (
         f"{s['n_ok']:,} ordinary tokens" if "initialised" not in s else "the copied (not initialised) ordinary tokens"
@@ -138,9 +94,3 @@ def audit_cmd(
         emit(shown, fmt, title=f"most under-trained tokens of {Path(model).name}", columns=SHOWN)
     else:
         emit(shown.reset_index(drop=True), fmt)
-
-
-def _summary_frame(summary: dict[str, object]):  # type: ignore[no-untyped-def]
-    import pandas as pd
-
-    return pd.DataFrame([summary])

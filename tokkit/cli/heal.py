@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tokkit.cli._options import ForceOpt, FormatOpt
 from tokkit.cli._output import OutputFormat, emit, err, info, user_errors
 from tokkit.surgery.config import HealConfig, HealRows
+
+if TYPE_CHECKING:
+    from tokkit.surgery.result import HealResult
 
 H = HealConfig()  # every default is declared once, there
 
@@ -26,18 +29,8 @@ HealLrOpt = Annotated[
 ]
 HealBatchOpt = Annotated[int | None, typer.Option(min=1, help=f"Windows per step [default: {H.batch_size}].")]
 HealSeqLenOpt = Annotated[int | None, typer.Option(min=2, help=f"Tokens per window [default: {H.seq_len}].")]
-
-
-def check_device(device: str) -> None:
-    from tokkit.errors import InputError
-
-    if device not in {"cpu", "cuda"} and not device.startswith("cuda:"):
-        raise InputError(f"--device {device!r}: use cpu or cuda")
-    if device.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise InputError("--device cuda: no CUDA device is available here", hint="use --device cpu")
+HEAL_COLUMNS = ("steps", "rows_healed", "bits_per_byte_before", "bits_per_byte_after",
+                "new_token_bits_per_byte_before", "new_token_bits_per_byte_after", "train_seconds")  # fmt: skip
 
 
 def heal_config(
@@ -74,15 +67,14 @@ def heal_progress(steps: int) -> Iterator[Callable[[int, float], None]]:
         yield advance
 
 
-def heal_verdict(section: dict[str, object]) -> None:
-    def f(key: str) -> str:
-        value = section.get(key)
+def heal_verdict(healed: HealResult) -> None:
+    def f(value: float | None) -> str:
         return f"{value:.3f}" if isinstance(value, float) else "n/a"
 
     info(
-        f"healed {section['rows_healed']:,} rows in {section['steps']} steps ({section['train_seconds']} s): "
-        f"bits per byte {f('bits_per_byte_before')} -> {f('bits_per_byte_after')}, on new tokens "
-        f"{f('new_token_bits_per_byte_before')} -> {f('new_token_bits_per_byte_after')}"
+        f"healed {healed.rows_healed:,} rows in {healed.steps} steps ({healed.train_seconds} s): "
+        f"bits per byte {f(healed.bits_per_byte_before)} -> {f(healed.bits_per_byte_after)}, on new tokens "
+        f"{f(healed.new_token_bits_per_byte_before)} -> {f(healed.new_token_bits_per_byte_after)}"
     )
 
 
@@ -111,43 +103,12 @@ def heal_cmd(
     """
     import pandas as pd
 
-    from tokkit.errors import InputError, OutputExistsError
-    from tokkit.io.reports import read_json, run_meta, write_dir_atomic
-    from tokkit.surgery.config import DEFAULT_HEAL_CORPUS
-    from tokkit.surgery.healing import heal_directory, read_corpus
+    from tokkit.workflows.transplant import heal
 
-    holder: dict[str, dict[str, object]] = {}
     with user_errors():
-        if not model_dir.is_dir():
-            raise InputError(f"model directory {model_dir} does not exist")
-        if output.exists() and not force:
-            raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
-        if output.resolve() == model_dir.resolve():
-            raise InputError("--output is the model directory itself", hint="write the healed model elsewhere")
-        check_device(device)
         config = heal_config(steps, rows, lr, batch_size, seq_len, seed, device)
-        text = corpus or DEFAULT_HEAL_CORPUS
-        read_corpus(text, config)
-        check = read_json(model_dir / "transplant.json", what="transplant report").get("verification") or {}
-        evaluate = None if no_eval else eval_text or (Path(check["eval_text"]) if check.get("eval_text") else None)
-        if evaluate is not None and not evaluate.is_file():
-            raise InputError(f"--eval-text {evaluate} does not exist", hint="pass --eval-text, or --no-eval")
-
-        def fill(directory: Path) -> None:
-            with heal_progress(config.steps) as on_step:
-                holder["heal"] = heal_directory(model_dir, directory, text, config, eval_text=evaluate,
-                                                on_step=on_step)  # fmt: skip
-            params = {"model_dir": str(model_dir), "corpus": str(text), "steps": steps, "rows": config.rows.value,
-                      "lr": config.lr, "batch_size": config.batch_size, "seq_len": config.seq_len, "device": device,
-                      "eval_text": str(evaluate) if evaluate else None}  # fmt: skip
-            inputs = [text, model_dir / "transplant.json", *model_dir.glob("*.safetensors")]
-            inputs += [evaluate] if evaluate else []
-            (directory / "tokkit.meta.json").write_bytes(run_meta(params=params, inputs=inputs, seeds={"seed": seed},
-                                                                  outputs=[output]))  # fmt: skip
-
-        write_dir_atomic(output, fill, force=force)
-    section = holder["heal"]
-    heal_verdict(section)
-    keys = ("steps", "rows_healed", "bits_per_byte_before", "bits_per_byte_after", "new_token_bits_per_byte_before",
-            "new_token_bits_per_byte_after", "train_seconds")  # fmt: skip
-    emit(pd.DataFrame([{"output": str(output), **{k: section[k] for k in keys}}]), fmt, title="tokkit transplant heal")
+        healed = heal(model_dir, output, corpus=corpus, config=config, eval_text=eval_text, measure=not no_eval,
+                      force=force, progress=heal_progress)  # fmt: skip
+    heal_verdict(healed)
+    row = {"output": str(output), **{k: getattr(healed, k) for k in HEAL_COLUMNS}}
+    emit(pd.DataFrame([row]), fmt, title="tokkit transplant heal")

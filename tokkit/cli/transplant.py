@@ -16,13 +16,12 @@ from tokkit.cli.heal import (
     HealLrOpt,
     HealRowsOpt,
     HealSeqLenOpt,
-    check_device,
     heal_cmd,
     heal_config,
     heal_progress,
     heal_verdict,
 )
-from tokkit.surgery.config import DEFAULT_EVAL_TEXT, Embedder, Method, TransplantConfig
+from tokkit.surgery.config import Embedder, Method, TransplantConfig
 
 D = TransplantConfig()  # every default is declared once, there
 
@@ -83,65 +82,20 @@ def transplant_cmd(
     Example: tokkit transplant SmolLM2.gguf --tokenizer out/bpe --method subword-mean -o out/smollm2-bpe
     (`tokkit transplant heal DIR --corpus FILE -o OUT` heals a model transplanted before.)
     """
-
     import pandas as pd
 
-    from tokkit.errors import InputError, OutputExistsError
-    from tokkit.io.reports import run_meta, write_dir_atomic
-    from tokkit.surgery.pipeline import transplant
-    from tokkit.surgery.result import TransplantResult
+    from tokkit.workflows.transplant import transplant
 
     with user_errors():
-        if output.exists() and not output.is_dir():
-            raise InputError(f"output {output} is a file, expected a directory")
-        if output.exists() and not force:
-            raise OutputExistsError(f"output {output} already exists", hint="pass --force to replace it")
-        check_device(device)
-        text = None if no_eval else (eval_text or DEFAULT_EVAL_TEXT)
-        if text is not None and not text.is_file():
-            raise InputError(f"--eval-text {text} does not exist")
-        if omp_screen is not None and omp_screen < k:
-            raise InputError(f"--omp-screen {omp_screen} is smaller than --k {k}", hint="give M >= k, or leave it out")
         config = TransplantConfig(method=method, k=k, omp_screen=omp_screen, seed=seed, device=device,
                                   embedder=embedder)  # fmt: skip
         healing = heal_config(heal, heal_rows, heal_lr, heal_batch_size, heal_seq_len, seed, device) if heal else None
-        corpus = heal_corpus if heal_corpus is not None else None
-        if healing is not None:
-            from tokkit.surgery.config import DEFAULT_HEAL_CORPUS
-            from tokkit.surgery.healing import read_corpus
-
-            corpus = corpus or DEFAULT_HEAL_CORPUS
-            read_corpus(corpus, healing)  # empty / not UTF-8: fail before any model is loaded
-        notes: list[str] = []
-        holder: dict[str, object] = {}
-
-        def fill(directory: Path) -> None:
-            report = transplant(
-                base_model, tokenizer, directory, config, donor_spec=donor, eval_text=text,
-                trust_remote_code=trust_remote_code, allow_pickle=allow_pickle, notes=notes,
-            )  # fmt: skip
-            params = {
-                "base_model": base_model, "tokenizer": tokenizer, "method": method.value, "donor": donor, "k": k,
-                "omp_screen": omp_screen, "embedder": embedder.value, "device": device,
-                "eval_text": str(text) if text else None, "heal": heal,
-                "heal_corpus": str(corpus) if healing else None,
-            }  # fmt: skip
-            if healing is not None:
-                from tokkit.surgery.healing import heal_directory
-
-                assert corpus is not None
-                with heal_progress(healing.steps) as on_step:
-                    holder["heal"] = heal_directory(directory, directory, corpus, healing, eval_text=text,
-                                                    on_step=on_step)  # fmt: skip
-            files = [Path(p) for p in (base_model, tokenizer, donor, text, corpus) if p and Path(p).is_file()]
-            (directory / "tokkit.meta.json").write_bytes(run_meta(params=params, inputs=files, seeds={"seed": seed},
-                                                                  outputs=[output]))  # fmt: skip
-            holder["report"] = report
-
-        write_dir_atomic(output, fill, force=force)
-    report = holder["report"]
-    assert isinstance(report, TransplantResult)
-    for message in notes:
+        report = transplant(
+            base_model, output, tokenizer=tokenizer, donor=donor, config=config, eval_text=eval_text,
+            measure=not no_eval, heal=healing, heal_corpus=heal_corpus, trust_remote_code=trust_remote_code,
+            allow_pickle=allow_pickle, force=force, progress=heal_progress,
+        )  # fmt: skip
+    for message in report.notes:
         note(message)
     c = report.counts
     row: dict[str, object] = {"output": str(output), "method": report.method, "k": report.k,
@@ -159,11 +113,10 @@ def transplant_cmd(
             row |= {"new_token_positions": check.new_token_positions,
                     "base_new_token_bits_per_byte": check.base_new_token_bits_per_byte,
                     "new_new_token_bits_per_byte": check.new_new_token_bits_per_byte}  # fmt: skip
-    section = holder.get("heal")
-    if isinstance(section, dict):
-        row |= {"healed_bits_per_byte": section["bits_per_byte_after"],
-                "healed_new_token_bits_per_byte": section["new_token_bits_per_byte_after"]}  # fmt: skip
-        heal_verdict(section)
+    if report.heal is not None:
+        row |= {"healed_bits_per_byte": report.heal.bits_per_byte_after,
+                "healed_new_token_bits_per_byte": report.heal.new_token_bits_per_byte_after}  # fmt: skip
+        heal_verdict(report.heal)
     emit(pd.DataFrame([row]), fmt, title="tokkit transplant")
 
 

@@ -336,3 +336,16 @@ def sha256(path: Path) -> str:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+def read_text_file(path: Path, *, what: str) -> str:
+    """A whole UTF-8 text file; one clear error when it is missing, not UTF-8 or empty."""
+    if not path.is_file():
+        raise InputError(f"{what} {path} does not exist or is not a file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{what} {path} is not UTF-8 (byte {e.start})", hint="convert it to UTF-8") from None
+    if not text.strip():
+        raise InputError(f"{what} {path} is empty")
+    return text

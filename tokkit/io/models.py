@@ -131,3 +131,12 @@ def load_saved(directory: Path) -> tuple[Any, Any]:
     model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True, dtype=torch.float32)
     model.eval()  # type: ignore[no-untyped-call]
     return model, AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
+
+
+def copy_model_files(source: Path, out: Path, *, skip: set[str]) -> None:
+    """Copy the files of `source` other than weights (*.safetensors) and the names in `skip` into `out`."""
+    import shutil
+
+    for f in source.iterdir():
+        if f.is_file() and f.suffix != ".safetensors" and f.name not in skip:
+            shutil.copy2(f, out / f.name)

@@ -15,9 +15,9 @@ from typing import IO, Any
 
 import pandas as pd
 
-import tokkit
 from tokkit.errors import InputError, OutputError, OutputExistsError
 from tokkit.io.corpora import iter_json_lines, sha256
+from tokkit.version import __version__
 
 TABLE_FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown", ".parquet": "parquet"}
 
@@ -55,16 +55,21 @@ def write_atomic(path: Path, write: Callable[[IO[bytes]], object], *, force: boo
         raise
 
 
+def check_output_dir(path: Path, *, force: bool) -> None:
+    """Fail early when the output directory `path` is a file, or exists (without force)."""
+    if path.exists() and not path.is_dir():
+        raise InputError(f"output {path} is a file, expected a directory")
+    if path.exists() and not force:
+        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+
+
 def write_dir_atomic(path: Path, fill: Callable[[Path], None], *, force: bool) -> None:
     """Fill a temporary sibling directory, then move it to `path` (replacing it only with force).
 
     On any failure, or Ctrl-C, the temporary directory is removed and a previous `path` is left
     exactly as it was.
     """
-    if path.exists() and not path.is_dir():
-        raise InputError(f"output {path} is a file, expected a directory")
-    if path.exists() and not force:
-        raise OutputExistsError(f"output {path} already exists", hint="pass --force to replace it")
+    check_output_dir(path, force=force)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
@@ -145,7 +150,7 @@ def run_meta(
         "seeds": seeds or {},
         "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},
         "outputs": [str(p) for p in outputs],
-        "tokkit_version": tokkit.__version__,
+        "tokkit_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return (json.dumps(meta, indent=2, ensure_ascii=False, default=str) + "\n").encode()
@@ -189,6 +194,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def write_file(path: Path, data: bytes) -> None:
+    """`data` into `path`, a file inside an output directory being filled (see `write_dir_atomic`)."""
+    path.write_bytes(data)
+
+
+def write_csv_rows(df: pd.DataFrame, path: Path) -> None:
+    """`df` as CSV with CRLF rows (RFC 4180), so that a field holding a bare \\r (token "\\r") is quoted too."""
+    df.to_csv(path, index=False, lineterminator="\r\n")
+
+
 def write_json(path: Path, data: Any) -> None:
     """`data` as indented UTF-8 JSON (a metadata file inside an output directory being filled)."""
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -202,3 +217,8 @@ def read_json(path: Path, *, what: str) -> Any:
         raise InputError(f"{what} {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"cannot read {what} {path} ({e})") from None
+
+
+def write_figure(fig: Any, path: Path, **savefig: Any) -> None:
+    """A matplotlib figure as PNG into `path`, a file inside an output directory being filled."""
+    fig.savefig(path, format="png", **savefig)

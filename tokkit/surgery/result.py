@@ -41,6 +41,45 @@ class Verification:
 
 
 @dataclass(frozen=True, slots=True)
+class HealResult:
+    """One heal: the settings, the corpus, the loss, and bits per byte before/after (None: not measured).
+
+    Its fields are transplant.json's "heal" section, in that order; `new_token_*`: on the positions whose
+    target is an initialised row; `base_*`: the base model's figures when it was verified on the same text.
+    """
+
+    steps: int
+    rows: str  # "new" or "all"
+    rows_healed: int
+    matrices: int  # 1 when embedding and lm_head are tied, else 2
+    seed: int
+    lr: float
+    batch_size: int
+    seq_len: int
+    device: str
+    corpus: str
+    corpus_sha256: str
+    corpus_tokens: int
+    loss_first: float | None  # mean loss of the first (last) ten steps
+    loss_last: float | None
+    eval_text: str | None
+    eval_text_sha256: str | None
+    new_token_positions: int | None
+    bits_per_byte_before: float | None
+    bits_per_byte_after: float | None
+    new_token_bits_per_byte_before: float | None
+    new_token_bits_per_byte_after: float | None
+    base_bits_per_byte: float | None
+    base_new_token_bits_per_byte: float | None
+    train_seconds: float
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """transplant.json's "heal" section."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class TransplantResult:
     """One transplant: the choices, the counts, the OMP error, the verification."""
 
@@ -60,10 +99,12 @@ class TransplantResult:
     verification: Verification | None = None
     notes: list[str] = field(default_factory=list)
     command: list[str] = field(default_factory=list)
+    heal: HealResult | None = None  # `tokkit transplant --heal`: transplant.json then holds it too
 
     def to_json(self) -> dict[str, Any]:
         """transplant.json's content (keys in a stable order; absent OMP error / verification left out)."""
         out = asdict(self)
+        del out["heal"]  # written by the heal step, after the transplant
         for optional in ("omp_relative_error", "verification"):
             if out[optional] is None:
                 del out[optional]

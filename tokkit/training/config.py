@@ -48,6 +48,10 @@ SUPERTOKEN_CHUNKS: tuple[tuple[int, int, float], ...] = (
 )  # fmt: skip
 
 
+TEXT_COLUMN = "text"  # the text column of .jsonl/.parquet corpora
+SUITE_SIZES = (4000, 8000, 16000, 32000)  # vocabulary sizes of a --per-language suite
+
+
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     """Everything that decides the trained tokenizer; recorded in the run's sidecar."""

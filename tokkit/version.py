@@ -1,0 +1,3 @@
+"""tokkit's version, in a module of its own so that io/ can read it without importing the package's API."""
+
+__version__ = "0.1.0"
