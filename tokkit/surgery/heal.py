@@ -60,7 +60,8 @@ class _RowHead(torch.nn.Module):
 
     def __init__(self, head: torch.nn.Module, rows: torch.Tensor, sub: torch.nn.Parameter) -> None:
         super().__init__()
-        self.weight, self.bias = head.weight, getattr(head, "bias", None)
+        self.weight: torch.Tensor = head.weight  # type: ignore[assignment]
+        self.bias: torch.Tensor | None = getattr(head, "bias", None)
         self.rows, self.sub = rows, sub
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
