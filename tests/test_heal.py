@@ -192,3 +192,53 @@ def test_interrupted_heal_leaves_nothing(
     assert result.exit_code == 130, result.output
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary directory left behind
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]  # the previous output untouched
+
+
+def _dense_reference(model: torch.nn.Module, ids: np.ndarray, rows: np.ndarray, config: object) -> None:
+    """The plain algorithm the row-only heal must match: whole matrices trainable, gradient masked to `rows`."""
+    from tokkit.surgery.heal import trainable_matrices
+
+    mats = trainable_matrices(model)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    mask = torch.zeros(mats[0].shape[0], 1)
+    mask[torch.as_tensor(rows)] = 1
+    for w in mats:
+        w.requires_grad_(True)
+        w.register_hook(lambda g: g * mask)
+    opt = torch.optim.Adam(mats, lr=config.lr * float(mats[0].detach().std()), foreach=False)  # type: ignore[attr-defined]
+    gen = torch.Generator().manual_seed(config.seed)  # type: ignore[attr-defined]
+    seq, span = torch.as_tensor(ids), config.seq_len + 1  # type: ignore[attr-defined]
+    for _ in range(config.steps):  # type: ignore[attr-defined]
+        starts = torch.randint(0, len(seq) - span + 1, (config.batch_size,), generator=gen)  # type: ignore[attr-defined]
+        window = seq[starts[:, None] + torch.arange(span)]
+        logits = model(input_ids=window[:, :-1]).logits
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), window[:, 1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+
+
+@pytest.mark.parametrize("name", ["base", "tied"])
+def test_row_only_heal_matches_the_dense_masked_update(models: dict[str, Path], corpora: Path, name: str) -> None:
+    from tokkit.io.models import load_saved
+    from tokkit.surgery.config import HealConfig
+    from tokkit.surgery.heal import heal
+
+    src = models[f"{name}-mean"]
+    rows = np.array(json.loads((src / "transplant.json").read_text())["initialised_ids"])
+    _, tok = load_saved(src)
+    ids = np.array(tok((corpora / "en" / "prose.txt").read_text("utf-8"))["input_ids"], dtype=np.int64)
+    config = HealConfig(steps=3, seq_len=32, lr=1.0, threads=1)
+    fast, _ = load_saved(src)
+    threads = torch.get_num_threads()
+    stats = heal(fast, ids, rows, config)
+    assert torch.get_num_threads() == threads and stats.rows_healed == len(rows)
+    slow, _ = load_saved(src)
+    _dense_reference(slow, ids, rows, config)
+    a, b = fast.state_dict(), slow.state_dict()
+    assert set(a) == set(b)  # the parametrization and the row head are gone again
+    for key in a:
+        assert torch.allclose(a[key], b[key], rtol=1e-4, atol=1e-6), key
+    emb = fast.get_input_embeddings().weight
+    assert not emb.requires_grad and (name != "tied" or fast.get_output_embeddings().weight is emb)

@@ -61,3 +61,6 @@ class HealConfig:
     lr: float = 1e-3
     seed: int = 0
     device: str = "cpu"
+    # torch threads while healing (0: leave torch's setting). One, because where the cores are shared
+    # OpenMP's two-thread barriers stall on every small op: see docs/benchmarks.md (heal speed).
+    threads: int = 1
