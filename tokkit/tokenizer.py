@@ -161,6 +161,9 @@ class Tokenizer(ABC):
     # How to know a line's surfaces rebuild it: "exact" (no normaliser), "NFC"/"NFKC"/... (only
     # lines the normaliser would change are suspect), or "full" (compare bytes line by line).
     surface_check = "full"
+    # True when the encoder NFC-normalises each line itself (tiktoken standing in for an NFC
+    # tokenizer): `count_tokens` then counts words in the NFC text (see `runner.nfc_view`).
+    encodes_nfc_text = False
 
     def enable_fast_counting(self) -> CountingPath:
         """Count with tiktoken's encoder where it gives the library's ids exactly (checked on a probe).

@@ -119,6 +119,7 @@ class HFTokenizer(Tokenizer):
         if differs is not None:
             return CountingPath("exact", "tokenizers", f"tiktoken's ids differ from the library's on {differs[:40]!r}")
         self._fast, self._pool = fast.encode, encoder_pool()
+        self.encodes_nfc_text = fast.nfc
         return CountingPath("fast", "tiktoken", FAST_REASON)
 
     def _ids_batch(self, lines: list[str]) -> list[list[int]]:
