@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from tokkit.cli import app
 from tokkit.errors import InputError
 from tokkit.evaluation.counting import Counting, choose_counting
-from tokkit.evaluation.runner import count_tokens
+from tokkit.evaluation.runner import IdMasks, _Accumulator, count_tokens, nfc_view
 from tokkit.io.corpora import open_corpus
 from tokkit.io.tokenizers import load_tokenizer
 from tokkit.io.tokenizers.fast_bpe import PROBE_LINES, FastBPE, NotExpressible, fast_plan
@@ -47,6 +47,11 @@ def _fast(name: str):  # type: ignore[no-untyped-def]
     return _loaded(name)[0]
 
 
+def _lists(per_line) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    """Ids per line as lists (the fast path gives uint32 arrays)."""
+    return [[int(i) for i in x] for x in per_line]
+
+
 def _shipped_lines() -> list[str]:
     """Every non-empty line of every shipped corpus file (22 languages, English, Turkish, code, maths)."""
     return [line for p in sorted(CORPORA.rglob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines()]
@@ -67,7 +72,7 @@ def test_fast_ids_equal_the_library_on_every_shipped_line(name: str) -> None:
     tok = _fast(name)
     lines = _shipped_lines()
     assert len(lines) > 4000
-    assert tok._ids_batch(lines) == tok._library_ids(lines)
+    assert _lists(tok._ids_batch(lines)) == tok._library_ids(lines)
 
 
 def test_fast_ids_of_small_trained_bpes(tiny_bpe_path: Path) -> None:
@@ -78,14 +83,14 @@ def test_fast_ids_of_small_trained_bpes(tiny_bpe_path: Path) -> None:
     lines = _shipped_lines()
     tiny = load_tokenizer(str(tiny_bpe_path))
     assert choose_counting(tiny, Counting.FAST).path == "fast"
-    assert tiny._ids_batch(lines) == tiny._library_ids(lines)
+    assert _lists(tiny._ids_batch(lines)) == tiny._library_ids(lines)
     prose = (CORPORA / "en" / "prose.txt").read_text(encoding="utf-8").splitlines()
     trained = train_hf(iter(prose), TrainConfig(vocab_size=800, numbers_option=NumberScheme.NONE))
     from tokkit.io.tokenizers import HFTokenizer
 
     tok = HFTokenizer(trained, name="trained", source="memory", files=())
     assert choose_counting(tok, Counting.FAST).path == "fast"
-    assert tok._ids_batch(lines) == tok._library_ids(lines)
+    assert _lists(tok._ids_batch(lines)) == tok._library_ids(lines)
 
 
 @settings(max_examples=300, deadline=None)
@@ -93,7 +98,7 @@ def test_fast_ids_of_small_trained_bpes(tiny_bpe_path: Path) -> None:
 def test_fast_ids_equal_the_library_on_random_unicode(lines: list[str]) -> None:
     for name in ("qwen2.5", "llama-3"):
         tok = _fast(name)
-        assert tok._ids_batch(lines) == tok._library_ids(lines), name
+        assert _lists(tok._ids_batch(lines)) == tok._library_ids(lines), name
 
 
 @settings(max_examples=150, deadline=None)
@@ -101,13 +106,14 @@ def test_fast_ids_equal_the_library_on_random_unicode(lines: list[str]) -> None:
 def test_fast_ids_on_spacing_digit_and_contraction_soup(text: str) -> None:
     for name in ("qwen2.5", "llama-3"):
         tok = _fast(name)
-        assert tok._ids_batch([text]) == tok._library_ids([text]), name
+        assert _lists(tok._ids_batch([text])) == tok._library_ids([text]), name
 
 
-def test_counts_are_identical_fast_and_exact() -> None:
+@pytest.mark.parametrize("name", ["llama-3", "qwen2.5"])  # qwen2.5 normalises to NFC
+def test_counts_are_identical_fast_and_exact(name: str) -> None:
     corpus = open_corpus(CORPORA / "parallel")
-    fast = count_tokens(_fast("llama-3"), corpus)
-    exact_tok = load_tokenizer("llama-3")
+    fast = count_tokens(_fast(name), corpus)
+    exact_tok = load_tokenizer(name)
     assert choose_counting(exact_tok, Counting.EXACT).path == "exact"
     exact = count_tokens(exact_tok, corpus)
     assert len(fast) == len(exact) == 22
@@ -116,6 +122,42 @@ def test_counts_are_identical_fast_and_exact() -> None:
         assert dataclasses.replace(a, encode_seconds=0.0, token_counts=None) == dataclasses.replace(
             b, encode_seconds=0.0, token_counts=None
         )
+
+
+@functools.cache
+def _exact(name: str):  # type: ignore[no-untyped-def]
+    tok = load_tokenizer(name)
+    choose_counting(tok, Counting.EXACT)
+    return tok
+
+
+def _batch_counts(tok, lines: list[str], text: list[str]) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    acc = _Accumulator(tok.vocab_size, per_character=False)
+    acc.add(lines, tok.encode_surfaces(text), IdMasks.of(tok), text)
+    nonzero = np.flatnonzero(acc.token_counts)
+    return (acc.n_lines, acc.n_chars, acc.n_bytes, acc.n_words, acc.n_split_words, acc.n_unk_chars,
+            acc.n_fallback_chars, *nonzero.tolist(), *acc.token_counts[nonzero].tolist())  # fmt: skip
+
+
+# NFC at work: combining marks to compose and reorder, Bengali two-part vowels, Hangul jamo,
+# singletons (Å, Ω, K signs), spaces NFC maps to other spaces (U+2000, U+2001), and plain text.
+NFC_SOUP = "e\u0301a\u0308\u0323\u0307o\u031b\u0300 \u2000\u2001\t\u00a0\u09a6\u09c7\u09be\u09d7\u09bc\u1100\u1161\u11a8\u212b\u2126\u212aAx.9"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(NFC_SOUP), min_size=1, max_size=30), min_size=1, max_size=6))
+def test_words_counted_in_the_nfc_text_equal_the_librarys_offsets(lines: list[str]) -> None:
+    """The fast path of an NFC tokenizer counts words in NFC(line) (`nfc_view`); the exact path
+    counts them in the line through the library's offsets: the counts are the same."""
+    fast, exact = _fast("qwen2.5"), _exact("qwen2.5")
+    assert fast.encodes_nfc_text and not exact.encodes_nfc_text
+    assert _batch_counts(fast, lines, nfc_view(lines)) == _batch_counts(exact, lines, lines)
+
+
+def test_nfc_view_keeps_normalised_batches_as_they_are() -> None:
+    lines = ["already NFC é", "кириллица"]
+    assert nfc_view(lines) is lines
+    assert nfc_view(["e\u0301", "x"]) == ["\u00e9", "x"]
 
 
 def _tiny_spec(tiny_bpe_path: Path) -> dict:  # type: ignore[type-arg]

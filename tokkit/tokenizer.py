@@ -36,8 +36,10 @@ class EncodedBatch:
         return cls(none, none, none, none)
 
 
+# Ids of each line of a batch: lists, or uint32 arrays (tiktoken's buffers, no Python int per id).
+IdsPerLine: TypeAlias = "list[list[int]] | list[np.ndarray]"
 # What the library returns for a batch: ids per line, or ids with offsets.
-LibraryOutput: TypeAlias = "list[list[int]] | EncodedBatch"
+LibraryOutput: TypeAlias = "IdsPerLine | EncodedBatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ def _bytes_to_unicode() -> dict[int, str]:
 BYTE_LEVEL_DECODE: dict[str, int] = {c: b for b, c in _bytes_to_unicode().items()}
 
 
-def flat_ids(nested: Sequence[Sequence[int]], total: int) -> np.ndarray:
+def flat_ids(nested: Sequence[Sequence[int]] | Sequence[np.ndarray], total: int) -> np.ndarray:
     """The ids of all lines in one int64 array (lists of ints or numpy arrays per line)."""
     if nested and isinstance(nested[0], np.ndarray):
         return np.concatenate(nested).astype(np.int64, copy=False) if total else np.zeros(0, dtype=np.int64)
@@ -161,6 +163,9 @@ class Tokenizer(ABC):
     # How to know a line's surfaces rebuild it: "exact" (no normaliser), "NFC"/"NFKC"/... (only
     # lines the normaliser would change are suspect), or "full" (compare bytes line by line).
     surface_check = "full"
+    # True when the encoder NFC-normalises each line itself (tiktoken standing in for an NFC
+    # tokenizer): `count_tokens` then counts words in the NFC text (see `runner.nfc_view`).
+    encodes_nfc_text = False
 
     def enable_fast_counting(self) -> CountingPath:
         """Count with tiktoken's encoder where it gives the library's ids exactly (checked on a probe).
@@ -172,7 +177,7 @@ class Tokenizer(ABC):
         )
 
     @abstractmethod
-    def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+    def _ids_batch(self, lines: list[str]) -> IdsPerLine:
         """Ids of each line, without added special tokens, by the fastest call the library has."""
 
     @abstractmethod
@@ -289,7 +294,7 @@ class Tokenizer(ABC):
     def _exact_lines(
         self,
         lines: list[str],
-        per_line: list[list[int]],
+        per_line: IdsPerLine,
         lengths: np.ndarray,
         nbytes: np.ndarray,
         line_bytes: np.ndarray,
@@ -319,7 +324,7 @@ class Tokenizer(ABC):
         get = cast(Callable[[int], bytes], self.surfaces.__getitem__)
         prefix = self.surface_prefix
         same = (
-            bool(ok[k]) and b"".join(map(get, x)) == prefix + line.encode("utf-8")
+            bool(ok[k]) and b"".join(map(get, cast(Sequence[int], x))) == prefix + line.encode("utf-8")
             for k, (line, x) in enumerate(zip(lines, per_line, strict=True))
         )
         return np.fromiter(same, dtype=bool, count=len(lines))

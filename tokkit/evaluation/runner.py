@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,7 +22,7 @@ from tokkit.evaluation.metrics import (
 from tokkit.io.corpora import Corpus, iter_batches
 from tokkit.io.oracles import Oracle
 from tokkit.languages import is_unspaced
-from tokkit.tokenizer import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer
+from tokkit.tokenizer import EncodedBatch, LibraryOutput, SurfaceBatch, Tokenizer, utf8_lengths
 
 LOOKAHEAD = 3  # batches encoded ahead of the counting
 
@@ -62,11 +63,15 @@ class _Accumulator:
     encode_seconds: float = 0.0
     token_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
-    def add(self, lines: list[str], batch: SurfaceBatch, masks: IdMasks) -> None:
-        """Count one batch of lines."""
+    def add(self, lines: list[str], batch: SurfaceBatch, masks: IdMasks, text: list[str] | None = None) -> None:
+        """Count one batch of lines; `batch` encodes `text` (`nfc_view(lines)`, or the lines themselves).
+
+        Lines, characters and bytes are those of `lines`; words and splits are counted in `text`.
+        """
         self.n_lines += len(lines)
         self.n_chars += sum(map(len, lines))
-        self.n_bytes += int(batch.line_bytes.sum())
+        self.n_bytes += int(batch.line_bytes.sum() if text is None or text is lines else utf8_lengths(lines).sum())
+        lines = lines if text is None else text
         self.n_tokens += int(batch.ids.size)
         counts = np.bincount(batch.ids, minlength=self.vocab_size)
         if counts.size > self.token_counts.size:
@@ -121,6 +126,29 @@ class _Accumulator:
         self.n_fallback_chars += covered_characters(starts[fallback], ends[fallback], len(joined))
 
 
+def nfc_view(lines: list[str]) -> list[str]:
+    """The lines NFC-normalised (`lines` itself when every line is NFC already).
+
+    For the fast path of an NFC tokenizer: tiktoken's tokens spell NFC(line), so its words and
+    split words are counted in that text, by byte positions, instead of asking the library for
+    character offsets into the line. The counts are the same for words separated by whitespace:
+    NFC maps whitespace to whitespace and never composes across it (every whitespace character is
+    a starter nothing composes with), so the words of a line and of its NFC form correspond one to
+    one, and a token boundary inside an NFC word lies inside the same word of the line (the
+    library's offsets map each NFC character back to the characters it came from). Not so for
+    languages counted per character, where composition changes the number of words: those keep
+    the library's offsets (tests/test_fast_counting.py checks both against `--counting exact`).
+    """
+    is_normalized = unicodedata.is_normalized
+    changed = [k for k, s in enumerate(lines) if not is_normalized("NFC", s)]
+    if not changed:
+        return lines
+    out = list(lines)
+    for k in changed:
+        out[k] = unicodedata.normalize("NFC", lines[k])
+    return out
+
+
 def count_tokens(
     tokenizer: Tokenizer,
     corpus: Corpus,
@@ -137,24 +165,26 @@ def count_tokens(
         encoded = tokenizer.encode_ids(lines)
         return encoded, time.perf_counter() - t0
 
-    def consume(lang: str, lines: list[str], job: Future[tuple[LibraryOutput, float]]) -> None:
+    def consume(lang: str, lines: list[str], text: list[str], job: Future[tuple[LibraryOutput, float]]) -> None:
         encoded, seconds = job.result()
-        acc = accs.get(lang)
-        if acc is None:
-            acc = accs[lang] = _Accumulator(tokenizer.vocab_size, is_unspaced(lang))
+        acc = accs[lang]
         acc.encode_seconds += seconds
-        acc.add(lines, tokenizer.encode_surfaces(lines, encoded), masks)
+        acc.add(lines, tokenizer.encode_surfaces(text, encoded), masks, text)
 
     # The library encodes up to LOOKAHEAD batches ahead (native code, GIL mostly released) while
     # this thread does the Python and numpy work on the oldest one.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: deque[tuple[str, list[str], Future[tuple[LibraryOutput, float]]]] = deque()
+        pending: deque[tuple[str, list[str], list[str], Future[tuple[LibraryOutput, float]]]] = deque()
         for lang, lines, n_read in iter_batches(corpus, batch_size):
             if on_progress is not None:
                 on_progress(n_read)
             if not lines:
                 continue
-            pending.append((lang, lines, pool.submit(timed_encode, lines)))
+            acc = accs.get(lang)
+            if acc is None:
+                acc = accs[lang] = _Accumulator(tokenizer.vocab_size, is_unspaced(lang))
+            text = nfc_view(lines) if tokenizer.encodes_nfc_text and not acc.per_character else lines
+            pending.append((lang, lines, text, pool.submit(timed_encode, text)))
             if len(pending) > LOOKAHEAD:
                 consume(*pending.popleft())
         while pending:

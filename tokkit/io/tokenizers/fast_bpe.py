@@ -30,6 +30,8 @@ from functools import partial
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from tokkit.tokenizer import BYTE_LEVEL_DECODE
 
 # HF ByteLevel(use_regex=true)'s own pattern (tokenizers/src/pre_tokenizers/byte_level.rs)
@@ -216,6 +218,16 @@ class FastBPE:
         if self._enc.special_tokens_set:
             enc, added = self._enc, self._enc.special_tokens_set
             raw = partial(enc.encode, allowed_special=added, disallowed_special=())
+        if not self.nfc:
+            return raw
+        normalize, is_normalized = unicodedata.normalize, unicodedata.is_normalized
+        return lambda s: raw(s if is_normalized("NFC", s) else normalize("NFC", s))
+
+    @property
+    def encode_array(self) -> Callable[[str], np.ndarray]:
+        """`encode` as a uint32 array (tiktoken's buffer: no Python int per id, for counting)."""
+        added = self._enc.special_tokens_set
+        raw = partial(self._enc.encode_to_numpy, allowed_special=added, disallowed_special=())
         if not self.nfc:
             return raw
         normalize, is_normalized = unicodedata.normalize, unicodedata.is_normalized

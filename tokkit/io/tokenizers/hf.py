@@ -14,7 +14,7 @@ import numpy as np
 
 from tokkit.errors import InputError, first_line
 from tokkit.io.tokenizers.tiktoken import encode_in_threads, encoder_pool
-from tokkit.tokenizer import BYTE_LEVEL_DECODE, CountingPath, EncodedBatch, Tokenizer, flat_ids
+from tokkit.tokenizer import BYTE_LEVEL_DECODE, CountingPath, EncodedBatch, IdsPerLine, Tokenizer, flat_ids
 
 FAST_REASON = "tiktoken encoding built from the vocabulary; identical ids on the probe text"
 
@@ -64,7 +64,7 @@ class HFTokenizer(Tokenizer):
         self._install_surfaces(spec, vocab, added)
         self._json_text = json_text  # for `enable_fast_counting` (a str is far smaller than the parsed dict)
         self._counting: CountingPath | None = None
-        self._fast: Callable[[str], list[int]] | None = None
+        self._fast: Callable[[str], np.ndarray] | None = None
         self._pool: ThreadPoolExecutor | None = None
 
     def _install_surfaces(self, spec: dict[str, Any], vocab: dict[str, int], added: dict[int, Any]) -> None:
@@ -118,10 +118,11 @@ class HFTokenizer(Tokenizer):
         differs = fast.probe(self._library_ids)
         if differs is not None:
             return CountingPath("exact", "tokenizers", f"tiktoken's ids differ from the library's on {differs[:40]!r}")
-        self._fast, self._pool = fast.encode, encoder_pool()
+        self._fast, self._pool = fast.encode_array, encoder_pool()
+        self.encodes_nfc_text = fast.nfc
         return CountingPath("fast", "tiktoken", FAST_REASON)
 
-    def _ids_batch(self, lines: list[str]) -> list[list[int]]:
+    def _ids_batch(self, lines: list[str]) -> IdsPerLine:
         if self._fast is not None and self._pool is not None:
             return encode_in_threads(self._fast, lines, self._pool)
         return self._library_ids(lines)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -18,9 +19,10 @@ def encoder_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
 
 
-def encode_in_threads(
-    encode: Callable[[str], list[int]], lines: list[str], pool: ThreadPoolExecutor
-) -> list[list[int]]:
+Ids = TypeVar("Ids")
+
+
+def encode_in_threads(encode: Callable[[str], Ids], lines: list[str], pool: ThreadPoolExecutor) -> list[Ids]:
     """`[encode(s) for s in lines]`, in chunks on the pool's threads: a plain loop per chunk, since
     tiktoken's own `encode_ordinary_batch` starts a thread pool per call."""
     chunk = max(1, len(lines) // (4 * pool._max_workers))
