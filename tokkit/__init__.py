@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any
 from tokkit.version import __version__
 
 if TYPE_CHECKING:
+    from tokkit.workflows import adversarial
     from tokkit.workflows.audit import audit
+    from tokkit.workflows.evaluate import evaluate
+    from tokkit.workflows.report import report
     from tokkit.workflows.train import train
     from tokkit.workflows.transplant import heal, transplant
 
